@@ -1,0 +1,363 @@
+//! HTTP client of the ingest API's run protocol; the one place that decides what is retried.
+
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use shared::domain::{Entity, RunMode};
+
+use crate::wire::{BatchReceipt, RunView};
+
+/// How often and how patiently a request is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first one included.
+    pub max_attempts: usize,
+    /// Delay before the first retry; it doubles after each, with jitter.
+    pub base_delay: Duration,
+    /// Longest delay between two attempts, a server's `Retry-After` included.
+    pub max_delay: Duration,
+    /// Time one request may take before it counts as a timeout.
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 6,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A request that failed for good: retries, if it was worth any, are exhausted.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The API answered with an error status and, usually, its JSON error body.
+    #[error("{request}: the API answered {status} {code}: {message}")]
+    Refused {
+        request: String,
+        status: u16,
+        code: String,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    /// No usable answer: the connection failed, timed out or broke.
+    #[error("{request}: no answer from the API")]
+    Transport {
+        request: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A success status with a body this client does not understand.
+    #[error("{request}: unexpected answer from the API: {detail}")]
+    UnexpectedAnswer { request: String, detail: String },
+}
+
+impl ApiError {
+    /// The HTTP status of a refusal.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Refused { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The API's error code of a refusal, such as `validation_failed`.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Refused { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The API's own explanation of a refusal.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Self::Refused { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// Whether trying again may succeed. A request that is not safe to replay (it creates
+    /// something) is only retried when the server cannot have acted on it.
+    fn worth_retrying(&self, replay: Replay) -> bool {
+        let safe = replay == Replay::Safe;
+        match self {
+            Self::Refused { status, .. } => match *status {
+                429 | 503 => true,
+                500..=599 => safe,
+                _ => false,
+            },
+            Self::Transport { source, .. } => {
+                source.is_connect()
+                    || (safe && (source.is_timeout() || source.is_request() || source.is_body()))
+            }
+            Self::UnexpectedAnswer { .. } => false,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Refused { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// Whether sending a request twice does the same as sending it once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Replay {
+    Safe,
+    CreatesSomething,
+}
+
+/// The ingest API as the extractor uses it. Cheap to clone; clones share connections.
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base_url: String,
+    token: String,
+    retry: RetryPolicy,
+}
+
+// The token stays out of logs and panics.
+impl std::fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("base_url", &self.base_url)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiClient {
+    /// A client of the API at `base_url` (such as `http://127.0.0.1:4100`) presenting `token`.
+    pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("dis-sync-extractor/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client builds with rustls and no system configuration");
+        Self {
+            http,
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            token: token.into(),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    /// Opens a run and returns its id (`POST /v1/runs`).
+    pub async fn create_run(&self, entity: Entity, mode: RunMode) -> Result<i64, ApiError> {
+        #[derive(Deserialize)]
+        struct Created {
+            run_id: i64,
+        }
+        let body = json!({ "entity": entity, "mode": mode });
+        let created: Created = self
+            .call(
+                Method::POST,
+                "/v1/runs".into(),
+                Some(to_bytes(&body)),
+                Replay::CreatesSomething,
+            )
+            .await?;
+        Ok(created.run_id)
+    }
+
+    /// Sends batch `seq` (from 1) of a run (`PUT /v1/runs/{run_id}/batches/{seq}`).
+    ///
+    /// The body is serialized once, so every retry replays exactly the same bytes, which the API
+    /// answers as the first time.
+    pub async fn put_batch<R: Serialize>(
+        &self,
+        run_id: i64,
+        seq: u64,
+        records: &[R],
+    ) -> Result<BatchReceipt, ApiError> {
+        #[derive(Serialize)]
+        struct Batch<'a, R> {
+            records: &'a [R],
+        }
+        let body = to_bytes(&Batch { records });
+        let path = format!("/v1/runs/{run_id}/batches/{seq}");
+        self.call(Method::PUT, path, Some(body), Replay::Safe).await
+    }
+
+    /// Declares the end of a run (`POST /v1/runs/{run_id}/complete`).
+    ///
+    /// When a retry meets a conflict because an earlier attempt got through, the run already holds
+    /// the same declared counts, and that counts as success.
+    pub async fn complete(
+        &self,
+        run_id: i64,
+        batches: u64,
+        records: u64,
+    ) -> Result<RunView, ApiError> {
+        let body = json!({ "batches": batches, "records": records });
+        let path = format!("/v1/runs/{run_id}/complete");
+        match self
+            .call(Method::POST, path, Some(to_bytes(&body)), Replay::Safe)
+            .await
+        {
+            Err(refused) if refused.status() == Some(StatusCode::CONFLICT.as_u16()) => {
+                match self.get_run(run_id).await {
+                    Ok(run) if run.declared(batches, records) => Ok(run),
+                    _ => Err(refused),
+                }
+            }
+            answer => answer,
+        }
+    }
+
+    /// Abandons a run so that nothing is ever swept for it (`POST /v1/runs/{run_id}/abort`).
+    pub async fn abort(&self, run_id: i64) -> Result<RunView, ApiError> {
+        let path = format!("/v1/runs/{run_id}/abort");
+        match self.call(Method::POST, path, None, Replay::Safe).await {
+            Err(refused) if refused.status() == Some(StatusCode::CONFLICT.as_u16()) => {
+                match self.get_run(run_id).await {
+                    Ok(run) if run.status == shared::domain::RunStatus::Aborted => Ok(run),
+                    _ => Err(refused),
+                }
+            }
+            answer => answer,
+        }
+    }
+
+    /// The status and counts of a run (`GET /v1/runs/{run_id}`).
+    pub async fn get_run(&self, run_id: i64) -> Result<RunView, ApiError> {
+        let path = format!("/v1/runs/{run_id}");
+        self.call(Method::GET, path, None, Replay::Safe).await
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<Vec<u8>>,
+        replay: Replay,
+    ) -> Result<T, ApiError> {
+        let attempt = || self.attempt(&method, &path, body.as_deref());
+        attempt
+            .retry(self.backoff())
+            .when(|error| error.worth_retrying(replay))
+            .adjust(|error, delay| {
+                // A server that says when to come back knows better than the backoff.
+                delay.map(|d| {
+                    error
+                        .retry_after()
+                        .map_or(d, |after| after.max(d))
+                        .min(self.retry.max_delay)
+                })
+            })
+            .notify(|error, delay| tracing::warn!(%error, ?delay, "retrying"))
+            .await
+    }
+
+    fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_min_delay(self.retry.base_delay)
+            .with_max_delay(self.retry.max_delay)
+            .with_max_times(self.retry.max_attempts.saturating_sub(1))
+            .with_jitter()
+    }
+
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> Result<T, ApiError> {
+        let request = format!("{method} {path}");
+        let mut builder = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base_url))
+            .bearer_auth(&self.token)
+            .timeout(self.retry.request_timeout);
+        if let Some(body) = body {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+        let transport = |source| ApiError::Transport {
+            request: request.clone(),
+            source,
+        };
+        let response = builder.send().await.map_err(transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.map_err(transport)?;
+        if !status.is_success() {
+            return Err(refusal(request, status, &headers, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::UnexpectedAnswer {
+            request,
+            detail: format!("{e} in {}", excerpt(&bytes)),
+        })
+    }
+}
+
+/// Reads the API's `{"error": {"code", "message"}}`, or makes do with whatever came back.
+fn refusal(request: String, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ApiError {
+    #[derive(Deserialize)]
+    struct Envelope {
+        error: Detail,
+    }
+    #[derive(Deserialize)]
+    struct Detail {
+        code: String,
+        message: String,
+    }
+    let (code, message) = match serde_json::from_slice::<Envelope>(body) {
+        Ok(Envelope { error }) => (error.code, error.message),
+        Err(_) => (
+            status
+                .canonical_reason()
+                .unwrap_or("error")
+                .to_lowercase()
+                .replace(' ', "_"),
+            excerpt(body),
+        ),
+    };
+    let retry_after = headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    ApiError::Refused {
+        request,
+        status: status.as_u16(),
+        code,
+        message,
+        retry_after,
+    }
+}
+
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    match text.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.into_owned(),
+    }
+}
+
+fn to_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    // Wire records and JSON values always serialize; a failure would be a bug in a Serialize impl.
+    serde_json::to_vec(value).expect("records serialize to JSON")
+}

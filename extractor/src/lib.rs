@@ -1,0 +1,15 @@
+//! dis-sync extractor: reads the ERP (or the built-in demo data set) and drives the run protocol of the ingest API.
+
+pub mod cli;
+pub mod client;
+pub mod demo;
+mod outcome;
+mod progress;
+pub mod run_protocol;
+mod wire;
+
+pub use client::{ApiClient, ApiError, RetryPolicy};
+pub use demo::{Day, DemoDataset, DemoSize};
+pub use outcome::{AbortOutcome, RunReport, SyncError};
+pub use run_protocol::{sync_entity, sync_entity_until, SyncOptions};
+pub use wire::{BatchReceipt, FieldError, RecordError, RunView};

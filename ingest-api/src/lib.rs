@@ -1,0 +1,10 @@
+//! dis-sync ingest API: the run protocol over HTTP, validating records and queueing them.
+
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod intake;
+pub mod routes;
+
+pub use app::{router, serve, AppState};
+pub use auth::hash_token;

@@ -1,0 +1,150 @@
+//! `PUT /v1/runs/{run_id}/batches/{seq}`: idempotent receipt of one batch of records.
+
+use apalis::prelude::{TaskBuilder, TaskSink};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures::stream;
+use sha2::{Digest, Sha256};
+
+use shared::db::batches::{file_pending_batch, find_batch, mark_batch_enqueued, StoredBatch};
+use shared::db::runs::RunView;
+use shared::domain::RunStatus;
+
+use super::find_run;
+use super::runs::settle_and_follow_up;
+use crate::app::AppState;
+use crate::auth::{Caller, Scope};
+use crate::error::{ApiError, ApiPath};
+use crate::intake::{take_in, Intake};
+
+fn stored_answer(stored: &StoredBatch) -> Response {
+    (
+        StatusCode::ACCEPTED,
+        [("content-type", "application/json")],
+        stored.response.clone(),
+    )
+        .into_response()
+}
+
+fn check_accepting(run: &RunView, seq: i64) -> Result<(), ApiError> {
+    match run.status() {
+        RunStatus::Open => Ok(()),
+        RunStatus::Closing if seq <= run.declared_batches.unwrap_or(0) => Ok(()),
+        status => Err(ApiError::conflict(
+            "run_not_accepting",
+            format!(
+                "run {} is {} and does not accept batch {seq}",
+                run.run_id,
+                status.as_str()
+            ),
+        )),
+    }
+}
+
+/// Files, enqueues and acknowledges a batch. Safe to repeat: the same body answers the same, and a
+/// batch whose enqueue failed half-way is enqueued again (the queue drops jobs it already holds).
+pub async fn put_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((run_id, seq)): ApiPath<(i64, i64)>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(&[Scope::Ingest])?;
+    let body = body.map_err(|e| match e {
+        BytesRejection::FailedToBufferBody(_) => ApiError::TooLarge(0),
+        other => ApiError::BadRequest(other.body_text()),
+    })?;
+    if seq < 1 {
+        return Err(ApiError::BadRequest("batch numbers start at 1".into()));
+    }
+    let run = find_run(&state, run_id).await?;
+    let body_sha256 = hex::encode(Sha256::digest(&body));
+    let stored = find_batch(&state.pool, run_id, seq).await?;
+    if let Some(stored) = &stored {
+        if stored.body_sha256 != body_sha256 {
+            return Err(ApiError::conflict(
+                "batch_conflict",
+                format!("batch {seq} of run {run_id} was already received with a different body"),
+            ));
+        }
+        if stored.enqueued {
+            return Ok(stored_answer(stored));
+        }
+    } else {
+        check_accepting(&run, seq)?;
+    }
+    let intake = take_in(&body, run_id, run.mode(), run.entity(), seq)?;
+    let response =
+        serde_json::to_string(&intake.receipt).map_err(|e| ApiError::Internal(e.into()))?;
+    if stored.is_none() {
+        let filed = file_pending_batch(
+            &state.pool,
+            run_id,
+            run.entity(),
+            seq,
+            &body_sha256,
+            intake.counts(),
+            &intake.rejections,
+            &response,
+        )
+        .await?;
+        if !filed {
+            // A concurrent request with the same seq won the race; answer as a replay of it.
+            let winner = find_batch(&state.pool, run_id, seq)
+                .await?
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("batch vanished")))?;
+            if winner.body_sha256 != body_sha256 {
+                return Err(ApiError::conflict(
+                    "batch_conflict",
+                    format!("batch {seq} of run {run_id} was received with a different body"),
+                ));
+            }
+        }
+    }
+    enqueue(&state, &intake).await?;
+    mark_batch_enqueued(&state.pool, run_id, seq).await?;
+    tracing::info!(
+        run_id,
+        seq,
+        accepted = intake.receipt.accepted,
+        rejected = intake.receipt.rejected,
+        "batch received"
+    );
+    if run.status() == RunStatus::Closing {
+        settle_and_follow_up(&state, run_id).await?;
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        [("content-type", "application/json")],
+        response,
+    )
+        .into_response())
+}
+
+/// Pushes every job of the batch in one pipelined write, each with its idempotency key.
+async fn enqueue(state: &AppState, intake: &Intake) -> Result<(), ApiError> {
+    if intake.jobs.is_empty() {
+        return Ok(());
+    }
+    let tasks: Vec<_> = intake
+        .jobs
+        .iter()
+        .map(|job| {
+            TaskBuilder::new(job.clone())
+                .idempotency_key(job.key())
+                .build()
+        })
+        .collect();
+    let mut storage = state.applies.clone();
+    storage
+        .push_all(&mut stream::iter(tasks))
+        .await
+        .map_err(|e| {
+            ApiError::Unavailable(format!(
+                "the queue is unavailable, the batch was not taken; retry it: {e}"
+            ))
+        })
+}

@@ -1,0 +1,19 @@
+//! The HTTP handlers, one file per resource.
+
+pub mod batches;
+pub mod dead_letters;
+pub mod health;
+pub mod runs;
+pub mod sweep;
+
+use shared::db::runs::{get_run, RunView};
+
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// The run, or a 404 that names it.
+pub(crate) async fn find_run(state: &AppState, run_id: i64) -> Result<RunView, ApiError> {
+    get_run(&state.pool, run_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("run {run_id} does not exist")))
+}

@@ -1,0 +1,117 @@
+//! The sweep of a full run, for operators: the dry run, the approval of a held sweep, and undo.
+
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use apalis::prelude::{TaskBuilder, TaskSink};
+use shared::db::runs::transition;
+use shared::domain::{RunMode, RunStatus};
+use shared::jobs::SweepRun;
+use shared::sweep::{plan_sweep, undo_sweep, SweepPlan};
+
+use super::find_run;
+use crate::app::AppState;
+use crate::auth::{Caller, Scope};
+use crate::error::{ApiError, ApiPath, ApiQuery};
+
+#[derive(Deserialize)]
+pub struct KeyPage {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// What the sweep of this run would delete, if it ran now. Deletes nothing.
+pub async fn sweep_plan(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiPath(run_id): ApiPath<i64>,
+    ApiQuery(page): ApiQuery<KeyPage>,
+) -> Result<Json<SweepPlan>, ApiError> {
+    let run = find_run(&state, run_id).await?;
+    if run.mode() != RunMode::Full {
+        return Err(ApiError::conflict(
+            "not_a_full_run",
+            format!("run {run_id} is incremental: it never deletes"),
+        ));
+    }
+    let limit = page.limit.unwrap_or(1000).clamp(1, 10_000);
+    Ok(Json(
+        plan_sweep(
+            &state.pool,
+            &run,
+            state.sweep_max_share,
+            page.after.unwrap_or(0),
+            limit,
+        )
+        .await?,
+    ))
+}
+
+/// Lets a held sweep go ahead: the run goes back to `sweeping` and its sweep is enqueued again.
+pub async fn approve_sweep(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(run_id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Scope::Ops])?;
+    let run = find_run(&state, run_id).await?;
+    if run.status() != RunStatus::Held {
+        return Err(ApiError::conflict(
+            "run_not_held",
+            format!("run {run_id} is {}, not held", run.status),
+        ));
+    }
+    sqlx::query("UPDATE sync_runs SET sweep_approved = TRUE WHERE id = ? AND status = 'held'")
+        .bind(run_id)
+        .execute(&state.pool)
+        .await?;
+    let reason = format!("sweep approved by {}", caller.name);
+    if !transition(
+        &state.pool,
+        run_id,
+        &[RunStatus::Held],
+        RunStatus::Sweeping,
+        Some(&reason),
+    )
+    .await?
+    {
+        return Err(ApiError::conflict(
+            "run_not_held",
+            format!("run {run_id} changed status meanwhile"),
+        ));
+    }
+    let task = TaskBuilder::new(SweepRun { run_id })
+        .idempotency_key(format!("sweep-{run_id}-approved"))
+        .build();
+    state
+        .sweeps
+        .clone()
+        .push_task(task)
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("the queue is unavailable: {e}")))?;
+    tracing::warn!(run_id, caller = %caller.name, "held sweep approved");
+    Ok(Json(
+        json!({ "run_id": run_id, "status": "sweeping", "approved_by": caller.name }),
+    ))
+}
+
+/// Restores every row this run's sweep deleted, from the audit table.
+pub async fn undo(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(run_id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Scope::Ops])?;
+    let run = find_run(&state, run_id).await?;
+    if run.mode() != RunMode::Full || run.status() != RunStatus::Completed {
+        return Err(ApiError::conflict(
+            "nothing_to_undo",
+            format!("run {run_id} is not a completed full run"),
+        ));
+    }
+    let restored = undo_sweep(&state.pool, &run).await?;
+    tracing::warn!(run_id, restored, caller = %caller.name, "sweep undone");
+    Ok(Json(json!({ "run_id": run_id, "restored": restored })))
+}

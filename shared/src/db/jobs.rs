@@ -1,0 +1,67 @@
+//! Applying one job: the upsert and the run's progress accounting in one transaction.
+
+use sqlx::{MySqlConnection, MySqlPool};
+
+use crate::db::records::{upsert_contracts, upsert_influencers};
+use crate::domain::RunMode;
+use crate::jobs::{ApplyBatch, Records};
+
+/// What applying a job did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The records were written and the job counted.
+    Loaded { records: usize },
+    /// The job was applied by an earlier delivery; nothing changed.
+    AlreadyApplied,
+}
+
+/// Claims the job in `run_jobs`; false when an earlier delivery already did.
+///
+/// The row lock taken here makes a concurrent duplicate delivery wait for this transaction and
+/// then find the row, so the job is applied and counted once.
+pub async fn claim_job(
+    conn: &mut MySqlConnection,
+    job: &ApplyBatch,
+    loaded: usize,
+    rejected: usize,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT IGNORE INTO run_jobs (run_id, batch_seq, chunk, records, loaded, rejected) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(job.run_id)
+    .bind(job.batch_seq)
+    .bind(job.chunk)
+    .bind(job.records.len() as i64)
+    .bind(loaded as i64)
+    .bind(rejected as i64)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Upserts the records of `job` into their table, stamping them with the run if it is a full run.
+pub async fn upsert_records(
+    conn: &mut MySqlConnection,
+    job: &ApplyBatch,
+    records: &Records,
+) -> Result<u64, sqlx::Error> {
+    let full_run = (job.mode == RunMode::Full).then_some(job.run_id);
+    match records {
+        Records::Influencers(rows) => upsert_influencers(conn, rows, full_run).await,
+        Records::Contracts(rows) => upsert_contracts(conn, rows, full_run).await,
+    }
+}
+
+/// Applies a job as one statement in one transaction with its progress row.
+pub async fn apply_job(pool: &MySqlPool, job: &ApplyBatch) -> Result<Applied, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    if !claim_job(&mut tx, job, job.records.len(), 0).await? {
+        tx.rollback().await?;
+        return Ok(Applied::AlreadyApplied);
+    }
+    upsert_records(&mut tx, job, &job.records).await?;
+    tx.commit().await?;
+    Ok(Applied::Loaded {
+        records: job.records.len(),
+    })
+}

@@ -1,0 +1,56 @@
+//! The MySQL repository: connection and schema, records, runs, batches, jobs and dead letters.
+
+pub mod batches;
+pub mod dead_letters;
+pub mod jobs;
+pub mod lifecycle;
+pub mod read_back;
+pub mod records;
+pub mod runs;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+use sqlx::{ConnectOptions, Executor, MySqlPool};
+
+/// The schema, embedded in every binary that brings it up to date on start.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Connects to `url`, creating its database when missing, and brings the schema up to date.
+///
+/// Migrations take MySQL's advisory lock, so the API and workers starting together is safe.
+pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Result<MySqlPool> {
+    let options = MySqlConnectOptions::from_str(url)?;
+    if let Some(database) = options.get_database() {
+        create_database_if_missing(&options, database).await?;
+    }
+    let pool = MySqlPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+async fn create_database_if_missing(
+    options: &MySqlConnectOptions,
+    database: &str,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        database
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "database name {database:?} must be letters, digits and underscores"
+    );
+    let mut server = options
+        .clone()
+        .database("information_schema")
+        .connect()
+        .await?;
+    server
+        .execute(format!("CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").as_str())
+        .await?;
+    Ok(())
+}

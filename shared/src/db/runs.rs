@@ -1,0 +1,191 @@
+//! The run repository: creating runs, reading their progress, and moving them between statuses.
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use sqlx::{FromRow, MySqlPool};
+
+use crate::domain::{Entity, RunMode, RunStatus};
+
+/// A run as operators and integrators see it.
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct RunView {
+    pub run_id: i64,
+    pub entity: String,
+    pub mode: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub declared_batches: Option<i64>,
+    pub declared_records: Option<i64>,
+    pub received_batches: i64,
+    pub received_records: i64,
+    pub accepted_records: i64,
+    pub rejected_records: i64,
+    pub jobs_enqueued: i64,
+    pub jobs_applied: i64,
+    /// Records written to MySQL by applied jobs.
+    pub loaded_records: i64,
+    /// Records the database refused while applying; validation rejections are in `rejected_records`.
+    pub db_rejected_records: i64,
+    /// An operator approved a sweep above the share threshold.
+    pub sweep_approved: bool,
+    /// Rows this run's sweep deleted.
+    pub swept_rows: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+impl RunView {
+    pub fn status(&self) -> RunStatus {
+        RunStatus::parse(&self.status).unwrap_or(RunStatus::Failed)
+    }
+
+    pub fn mode(&self) -> RunMode {
+        RunMode::parse(&self.mode).unwrap_or(RunMode::Incremental)
+    }
+
+    pub fn entity(&self) -> Entity {
+        Entity::parse(&self.entity).unwrap_or(Entity::Influencers)
+    }
+}
+
+// Progress comes from run_jobs through correlated subqueries, which use its primary key and so
+// touch only the run's own rows.
+const RUN_SELECT: &str = "SELECT r.id AS run_id, r.entity, r.mode, r.status, r.status_reason, \
+    r.declared_batches, r.declared_records, r.received_batches, r.received_records, \
+    r.accepted_records, r.rejected_records, r.jobs_enqueued, \
+    (SELECT COUNT(*) FROM run_jobs j WHERE j.run_id = r.id) AS jobs_applied, \
+    (SELECT CAST(COALESCE(SUM(j.loaded), 0) AS SIGNED) FROM run_jobs j WHERE j.run_id = r.id) AS loaded_records, \
+    (SELECT CAST(COALESCE(SUM(j.rejected), 0) AS SIGNED) FROM run_jobs j WHERE j.run_id = r.id) AS db_rejected_records, \
+    r.sweep_approved, r.swept_rows, r.created_at, r.updated_at, r.finished_at FROM sync_runs r";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateRunError {
+    #[error("a full run of {entity} is already open: run {run_id}")]
+    FullRunAlreadyOpen { entity: Entity, run_id: i64 },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+pub async fn create_run(
+    pool: &MySqlPool,
+    entity: Entity,
+    mode: RunMode,
+) -> Result<RunView, CreateRunError> {
+    let open_full = (mode == RunMode::Full).then_some(entity.as_str());
+    let inserted = sqlx::query(
+        "INSERT INTO sync_runs (entity, mode, status, open_full_entity) VALUES (?, ?, 'open', ?)",
+    )
+    .bind(entity.as_str())
+    .bind(mode.as_str())
+    .bind(open_full)
+    .execute(pool)
+    .await;
+    match inserted {
+        Ok(done) => {
+            let id = i64::try_from(done.last_insert_id()).unwrap_or(i64::MAX);
+            Ok(get_run(pool, id).await?.ok_or(sqlx::Error::RowNotFound)?)
+        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            let run_id: i64 =
+                sqlx::query_scalar("SELECT id FROM sync_runs WHERE open_full_entity = ?")
+                    .bind(entity.as_str())
+                    .fetch_optional(pool)
+                    .await?
+                    .unwrap_or_default();
+            Err(CreateRunError::FullRunAlreadyOpen { entity, run_id })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn get_run(pool: &MySqlPool, run_id: i64) -> Result<Option<RunView>, sqlx::Error> {
+    sqlx::query_as::<_, RunView>(&format!("{RUN_SELECT} WHERE r.id = ?"))
+        .bind(run_id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The newest runs first, optionally of one entity or in one status.
+pub async fn list_runs(
+    pool: &MySqlPool,
+    entity: Option<Entity>,
+    status: Option<RunStatus>,
+    limit: i64,
+) -> Result<Vec<RunView>, sqlx::Error> {
+    sqlx::query_as::<_, RunView>(&format!(
+        "{RUN_SELECT} WHERE (? IS NULL OR r.entity = ?) AND (? IS NULL OR r.status = ?) ORDER BY r.id DESC LIMIT ?"
+    ))
+    .bind(entity.map(Entity::as_str))
+    .bind(entity.map(Entity::as_str))
+    .bind(status.map(RunStatus::as_str))
+    .bind(status.map(RunStatus::as_str))
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Moves a run from one of `from` to `to`; false when it was in none of them (someone else moved it).
+///
+/// A run that leaves the unfinished statuses frees its entity for the next full run.
+pub async fn transition(
+    pool: &MySqlPool,
+    run_id: i64,
+    from: &[RunStatus],
+    to: RunStatus,
+    reason: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let placeholders = vec!["?"; from.len()].join(", ");
+    let sql = format!(
+        "UPDATE sync_runs SET status = ?, status_reason = COALESCE(?, status_reason), \
+         open_full_entity = IF(? , NULL, open_full_entity), \
+         finished_at = IF(?, CURRENT_TIMESTAMP(6), finished_at) \
+         WHERE id = ? AND status IN ({placeholders})"
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(to.as_str())
+        .bind(reason)
+        .bind(to.is_final())
+        .bind(to.is_final())
+        .bind(run_id);
+    for status in from {
+        query = query.bind(status.as_str());
+    }
+    Ok(query.execute(pool).await?.rows_affected() == 1)
+}
+
+/// Records the declared end of an open run and moves it to `closing`.
+pub async fn declare_end(
+    pool: &MySqlPool,
+    run_id: i64,
+    batches: i64,
+    records: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sync_runs SET status = 'closing', declared_batches = ?, declared_records = ? \
+         WHERE id = ? AND status = 'open'",
+    )
+    .bind(batches)
+    .bind(records)
+    .bind(run_id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The highest batch number a run received; with the count, it shows whether seqs 1..=N all came.
+pub async fn highest_seq(pool: &MySqlPool, run_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS SIGNED) FROM run_batches WHERE run_id = ? AND state = 'enqueued'")
+        .bind(run_id)
+        .fetch_one(pool)
+        .await
+}
+
+/// The status alone: the cheap check a worker makes after every job.
+pub async fn run_status(pool: &MySqlPool, run_id: i64) -> Result<Option<RunStatus>, sqlx::Error> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM sync_runs WHERE id = ?")
+        .bind(run_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(status.and_then(|s| RunStatus::parse(&s).ok()))
+}

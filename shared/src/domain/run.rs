@@ -1,0 +1,79 @@
+//! The vocabulary of the run protocol: modes and statuses.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunMode {
+    Full,
+    Incremental,
+}
+
+impl RunMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunMode::Full => "full",
+            RunMode::Incremental => "incremental",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "full" => Ok(RunMode::Full),
+            "incremental" => Ok(RunMode::Incremental),
+            other => Err(format!(
+                "{other:?} is not a mode; expected full or incremental"
+            )),
+        }
+    }
+}
+
+/// Where a run is in its life. `open` receives batches; `closing` waits for its jobs;
+/// `sweeping`/`held` are the reconciliation of a full run; the last three are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Open,
+    Closing,
+    Sweeping,
+    Held,
+    Completed,
+    Aborted,
+    Failed,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Open => "open",
+            RunStatus::Closing => "closing",
+            RunStatus::Sweeping => "sweeping",
+            RunStatus::Held => "held",
+            RunStatus::Completed => "completed",
+            RunStatus::Aborted => "aborted",
+            RunStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        [
+            RunStatus::Open,
+            RunStatus::Closing,
+            RunStatus::Sweeping,
+            RunStatus::Held,
+            RunStatus::Completed,
+            RunStatus::Aborted,
+            RunStatus::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+        .ok_or_else(|| format!("unknown run status {raw:?}"))
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Completed | RunStatus::Aborted | RunStatus::Failed
+        )
+    }
+}

@@ -1,0 +1,127 @@
+//! The queue: the job that applies one chunk of parsed records, and the Redis storage it travels in.
+
+use std::time::Duration;
+
+use apalis_redis::{Config, ConnectionManager, RedisError, RedisStorage};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Contract, Entity, Influencer, RunMode};
+
+/// At most this many records travel in one job and are written by one statement (the design's 100).
+pub const RECORDS_PER_JOB: usize = 100;
+
+/// Parsed records of one entity; workers only ever see these, never raw input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "entity", content = "records", rename_all = "lowercase")]
+pub enum Records {
+    Influencers(Vec<Influencer>),
+    Contracts(Vec<Contract>),
+}
+
+impl Records {
+    pub fn entity(&self) -> Entity {
+        match self {
+            Records::Influencers(_) => Entity::Influencers,
+            Records::Contracts(_) => Entity::Contracts,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Records::Influencers(r) => r.len(),
+            Records::Contracts(r) => r.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Upsert one chunk (≤ 100 records) of one batch of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplyBatch {
+    pub run_id: i64,
+    pub mode: RunMode,
+    pub batch_seq: i64,
+    pub chunk: i32,
+    /// Position in the batch of each record, so a record the database refuses is named by its index.
+    pub indices: Vec<i32>,
+    pub records: Records,
+}
+
+impl ApplyBatch {
+    /// The same for every delivery of this job: the queue and the progress table use it to apply it once.
+    pub fn key(&self) -> String {
+        format!(
+            "run-{}-batch-{}-chunk-{}",
+            self.run_id, self.batch_seq, self.chunk
+        )
+    }
+}
+
+pub type ApplyBatchStorage = RedisStorage<ApplyBatch>;
+
+/// Name of the apply queue under a namespace; every Redis key of the queue starts with it.
+pub fn apply_queue_name(namespace: &str) -> String {
+    format!("{namespace}:apply-batch")
+}
+
+pub async fn connect_redis(redis_url: &str) -> Result<ConnectionManager, RedisError> {
+    apalis_redis::connect(redis_url).await
+}
+
+/// An idle apalis-redis worker looks for new jobs only when its heartbeat fires, so the heartbeat
+/// is what bounds the pick-up latency of a job pushed to an idle queue.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// A worker that missed this many heartbeats is presumed dead and its jobs are delivered again
+/// (safe: applying a job twice changes nothing).
+const MISSED_HEARTBEATS: usize = 30;
+
+/// The apply queue in `namespace`. Results are not kept in Redis: MySQL is the record of what ran.
+pub fn apply_batch_storage(conn: ConnectionManager, namespace: &str) -> ApplyBatchStorage {
+    let config = Config::default()
+        .queue(apply_queue_name(namespace))
+        .heartbeat_interval(HEARTBEAT)
+        .missed_heartbeats(MISSED_HEARTBEATS)
+        .batch_size(16)
+        .persist_results(false)
+        .idempotency_ttl(Some(Duration::from_secs(14 * 24 * 3600)));
+    RedisStorage::new(conn).with_config(config)
+}
+
+/// Reconcile one completed full run: delete the rows of its entity that it did not see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepRun {
+    pub run_id: i64,
+}
+
+pub type SweepRunStorage = RedisStorage<SweepRun>;
+
+pub fn sweep_queue_name(namespace: &str) -> String {
+    format!("{namespace}:sweep-run")
+}
+
+/// The sweep queue in `namespace`.
+pub fn sweep_run_storage(conn: ConnectionManager, namespace: &str) -> SweepRunStorage {
+    let config = Config::default()
+        .queue(sweep_queue_name(namespace))
+        .heartbeat_interval(HEARTBEAT)
+        .missed_heartbeats(MISSED_HEARTBEATS)
+        .batch_size(1)
+        .persist_results(false);
+    RedisStorage::new(conn).with_config(config)
+}
+
+/// Enqueues the sweep of a run once, however many settlers saw it ready.
+pub async fn enqueue_sweep(
+    storage: &mut SweepRunStorage,
+    run_id: i64,
+) -> Result<(), apalis::prelude::TaskSinkError<apalis_redis::Error>> {
+    use apalis::prelude::{TaskBuilder, TaskSink};
+    let task = TaskBuilder::new(SweepRun { run_id })
+        .idempotency_key(format!("sweep-{run_id}"))
+        .build();
+    storage.push_task(task).await
+}

@@ -1,0 +1,202 @@
+//! The reconciliation sweep: after a complete full run, delete the rows the run did not see,
+//! under every safety rule of the design.
+
+mod plan;
+mod undo;
+
+pub use plan::{plan_sweep, SweepPlan};
+pub use undo::undo_sweep;
+
+use sqlx::{MySqlPool, Row};
+
+use crate::db::records::stored_columns;
+use crate::db::runs::{get_run, transition, RunView};
+use crate::domain::{RunMode, RunStatus};
+use plan::{bind_candidates, count_candidates, exceeds_share, CANDIDATE_CONDITION};
+
+/// Rows deleted (and audited) per transaction: small enough to keep locks short.
+pub const SWEEP_CHUNK: i64 = 1000;
+
+/// Seconds a sweep waits for another sweep of the same entity to finish before trying later.
+const LOCK_WAIT_SECONDS: i64 = 30;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SweepOutcome {
+    /// The run is not a full run in `sweeping`: nothing was deleted.
+    NotEligible(String),
+    /// The run accepted no records: it never deletes.
+    NothingSeen,
+    /// Over the share threshold: the run waits for an operator.
+    Held {
+        would_delete: i64,
+        rows_in_table: i64,
+    },
+    Swept {
+        deleted: i64,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("another sweep of {0} is running; this one will be tried again")]
+    Busy(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Sweeps `run_id` if, and only if, every rule allows it.
+///
+/// An entity-wide MySQL lock (`GET_LOCK`) makes two sweeps of the same entity never overlap, even
+/// across worker processes.
+pub async fn sweep_run(
+    pool: &MySqlPool,
+    run_id: i64,
+    max_share: f64,
+) -> Result<SweepOutcome, SweepError> {
+    let Some(run) = get_run(pool, run_id).await? else {
+        return Ok(SweepOutcome::NotEligible(format!(
+            "run {run_id} does not exist"
+        )));
+    };
+    if run.mode() != RunMode::Full || run.status() != RunStatus::Sweeping {
+        return Ok(SweepOutcome::NotEligible(format!(
+            "run {run_id} is a {} run in status {}",
+            run.mode, run.status
+        )));
+    }
+    let lock_name = format!("dis-sync-sweep-{}", run.entity);
+    let mut lock_conn = pool.acquire().await?;
+    let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
+        .bind(&lock_name)
+        .bind(LOCK_WAIT_SECONDS)
+        .fetch_one(&mut *lock_conn)
+        .await?;
+    if locked != Some(1) {
+        return Err(SweepError::Busy(run.entity.clone()));
+    }
+    let outcome = sweep_locked(pool, &run, max_share).await;
+    sqlx::query("SELECT RELEASE_LOCK(?)")
+        .bind(&lock_name)
+        .execute(&mut *lock_conn)
+        .await?;
+    outcome
+}
+
+async fn sweep_locked(
+    pool: &MySqlPool,
+    run: &RunView,
+    max_share: f64,
+) -> Result<SweepOutcome, SweepError> {
+    // Re-read under the lock: a sweep of this run that held the lock before us may have finished it.
+    let run = match get_run(pool, run.run_id).await? {
+        Some(fresh) if fresh.status() == RunStatus::Sweeping => fresh,
+        _ => {
+            return Ok(SweepOutcome::NotEligible(format!(
+                "run {} is no longer sweeping",
+                run.run_id
+            )))
+        }
+    };
+    if run.accepted_records == 0 {
+        let reason = "the run accepted no records; nothing is ever deleted for such a run";
+        transition(
+            pool,
+            run.run_id,
+            &[RunStatus::Sweeping],
+            RunStatus::Completed,
+            Some(reason),
+        )
+        .await?;
+        return Ok(SweepOutcome::NothingSeen);
+    }
+    let (would_delete, rows_in_table) = count_candidates(pool, &run).await?;
+    if !run.sweep_approved && exceeds_share(would_delete, rows_in_table, max_share) {
+        let reason = format!(
+            "the sweep would delete {would_delete} of {rows_in_table} {} ({:.1} %), above the {:.1} % threshold: \
+             approve it with POST /v1/runs/{}/sweep/approve or abort the run",
+            run.entity,
+            100.0 * would_delete as f64 / rows_in_table as f64,
+            100.0 * max_share,
+            run.run_id
+        );
+        transition(
+            pool,
+            run.run_id,
+            &[RunStatus::Sweeping],
+            RunStatus::Held,
+            Some(&reason),
+        )
+        .await?;
+        return Ok(SweepOutcome::Held {
+            would_delete,
+            rows_in_table,
+        });
+    }
+    let mut deleted = 0;
+    loop {
+        let chunk = delete_chunk(pool, &run).await?;
+        deleted += chunk;
+        if chunk < SWEEP_CHUNK {
+            break;
+        }
+    }
+    let reason = format!("swept {deleted} {} the run did not see", run.entity);
+    transition(
+        pool,
+        run.run_id,
+        &[RunStatus::Sweeping],
+        RunStatus::Completed,
+        Some(&reason),
+    )
+    .await?;
+    Ok(SweepOutcome::Swept { deleted })
+}
+
+/// Copies up to one chunk of candidates to the audit table and deletes them, in one transaction.
+async fn delete_chunk(pool: &MySqlPool, run: &RunView) -> Result<i64, sqlx::Error> {
+    let table = run.entity().as_str();
+    let mut tx = pool.begin().await?;
+    let select = format!("SELECT t.erp_id FROM {table} t WHERE {CANDIDATE_CONDITION} ORDER BY t.erp_id LIMIT ? FOR UPDATE");
+    let keys: Vec<i64> = bind_candidates(sqlx::query_scalar(&select), run)
+        .bind(SWEEP_CHUNK)
+        .fetch_all(&mut *tx)
+        .await?;
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let key_list = keys
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let columns = stored_columns(run.entity());
+    sqlx::query(&format!(
+        "INSERT INTO {table}_swept (swept_by_run_id, {columns}) SELECT ?, {columns} FROM {table} WHERE erp_id IN ({key_list})"
+    ))
+    .bind(run.run_id)
+    .execute(&mut *tx)
+    .await?;
+    let gone = sqlx::query(&format!("DELETE FROM {table} WHERE erp_id IN ({key_list})"))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64;
+    sqlx::query("UPDATE sync_runs SET swept_rows = swept_rows + ? WHERE id = ?")
+        .bind(gone)
+        .bind(run.run_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(gone)
+}
+
+/// Keys an operator can expect a run's sweep to have deleted, from the audit table.
+pub async fn swept_keys(pool: &MySqlPool, run: &RunView) -> Result<Vec<i64>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT erp_id FROM {}_swept WHERE swept_by_run_id = ? ORDER BY erp_id",
+        run.entity().as_str()
+    ))
+    .bind(run.run_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|r| r.try_get("erp_id")).collect()
+}

@@ -1,0 +1,199 @@
+//! The worker's apply handler called as a plain function against a real MariaDB.
+
+use e2e::{influencer, TestApp};
+use serde_json::Value;
+use shared::domain::{Influencer, RunMode};
+use shared::jobs::{ApplyBatch, Records};
+use worker::{apply_batch, JobOutcome, RetryConfig};
+
+fn job(run_id: i64, chunk: i32, records: &[Value]) -> ApplyBatch {
+    let parsed: Vec<Influencer> = records
+        .iter()
+        .map(|r| serde_json::from_value(r.clone()).unwrap())
+        .collect();
+    ApplyBatch {
+        run_id,
+        mode: RunMode::Incremental,
+        batch_seq: 1,
+        chunk,
+        indices: (0..parsed.len() as i32).collect(),
+        records: Records::Influencers(parsed),
+    }
+}
+
+fn quick_retries() -> RetryConfig {
+    RetryConfig {
+        attempts: 3,
+        first_delay: std::time::Duration::from_millis(10),
+        ..RetryConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn a_job_delivered_twice_is_applied_and_counted_once() {
+    let app = TestApp::spawn_without_workers().await;
+    let run_id = app.create_run("influencers", "incremental").await;
+    let job = job(
+        run_id,
+        0,
+        &[
+            influencer(1, "Ana", "2026-11-27T10:00:00Z"),
+            influencer(2, "Bia", "2026-11-27T10:00:00Z"),
+        ],
+    );
+    assert_eq!(
+        apply_batch(&app.pool, &job, quick_retries()).await.unwrap(),
+        JobOutcome::Loaded { records: 2 }
+    );
+    assert_eq!(
+        apply_batch(&app.pool, &job, quick_retries()).await.unwrap(),
+        JobOutcome::AlreadyApplied
+    );
+    let run = app.run(run_id).await;
+    assert_eq!(
+        (run["jobs_applied"].as_i64(), run["loaded_records"].as_i64()),
+        (Some(1), Some(2))
+    );
+}
+
+#[tokio::test]
+async fn an_older_record_never_overwrites_a_newer_one_even_by_a_fraction_of_a_microsecond() {
+    let app = TestApp::spawn_without_workers().await;
+    let run_id = app.create_run("influencers", "incremental").await;
+    let newer = job(
+        run_id,
+        0,
+        &[influencer(1, "Newer", "2026-11-27T10:00:00.0000002Z")],
+    );
+    let older = job(
+        run_id,
+        1,
+        &[influencer(1, "Older", "2026-11-27T10:00:00.0000001Z")],
+    );
+    let same_time = job(
+        run_id,
+        2,
+        &[influencer(
+            1,
+            "Same instant",
+            "2026-11-27T10:00:00.0000002Z",
+        )],
+    );
+    apply_batch(&app.pool, &newer, quick_retries())
+        .await
+        .unwrap();
+    apply_batch(&app.pool, &older, quick_retries())
+        .await
+        .unwrap();
+    let name: String = sqlx::query_scalar("SELECT name FROM influencers WHERE erp_id = 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "Newer");
+    apply_batch(&app.pool, &same_time, quick_retries())
+        .await
+        .unwrap();
+    let (name, nanos): (String, i64) =
+        sqlx::query_as("SELECT name, source_updated_ns FROM influencers WHERE erp_id = 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        name, "Same instant",
+        "a record not older than the stored one wins"
+    );
+    assert_eq!(nanos % 1000, 200, "nanoseconds are kept");
+}
+
+#[tokio::test]
+async fn rows_the_database_refuses_are_rejected_with_its_reason_and_the_others_load() {
+    let app = TestApp::spawn_without_workers().await;
+    sqlx::query("ALTER TABLE influencers ADD CONSTRAINT test_no_blocked_name CHECK (name <> 'Refused By Database')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let run_id = app.create_run("influencers", "incremental").await;
+    let records = [
+        influencer(1, "Ana", "2026-11-27T10:00:00Z"),
+        influencer(2, "Refused By Database", "2026-11-27T10:00:00Z"),
+        influencer(3, "Caio", "2026-11-27T10:00:00Z"),
+    ];
+    let outcome = apply_batch(&app.pool, &job(run_id, 0, &records), quick_retries())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        JobOutcome::PartlyLoaded {
+            loaded: 2,
+            rejected: 1
+        }
+    );
+    let keys: Vec<i64> = sqlx::query_scalar("SELECT erp_id FROM influencers ORDER BY erp_id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(keys, vec![1, 3]);
+    let (erp_id, stage, problems): (i64, String, String) =
+        sqlx::query_as("SELECT erp_id, stage, problems FROM rejected_records WHERE run_id = ?")
+            .bind(run_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((erp_id, stage.as_str()), (2, "database"));
+    assert!(problems.contains("test_no_blocked_name"), "{problems}");
+    let run = app.run(run_id).await;
+    assert_eq!(run["db_rejected_records"], 1);
+}
+
+#[tokio::test]
+async fn a_job_that_fails_for_good_lands_in_the_dead_letter_table_with_its_payload_and_error_and_can_be_replayed(
+) {
+    let app = TestApp::spawn_without_workers().await;
+    let run_id = app.create_run("influencers", "incremental").await;
+    sqlx::query("ALTER TABLE influencers RENAME COLUMN handle TO handle_gone")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let job = job(run_id, 0, &[influencer(1, "Ana", "2026-11-27T10:00:00Z")]);
+    let JobOutcome::DeadLettered { dead_letter_id } =
+        apply_batch(&app.pool, &job, quick_retries()).await.unwrap()
+    else {
+        panic!("the job should be dead-lettered");
+    };
+    let (payload, error): (String, String) =
+        sqlx::query_as("SELECT payload, last_error FROM dead_letters WHERE id = ?")
+            .bind(dead_letter_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(serde_json::from_str::<ApplyBatch>(&payload).unwrap(), job);
+    assert!(error.contains("handle"), "{error}");
+
+    sqlx::query("ALTER TABLE influencers RENAME COLUMN handle_gone TO handle")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (status, _) = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/v1/dead-letters/{dead_letter_id}/replay"),
+            Some(e2e::OPS_TOKEN),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut app = app;
+    app.start_workers();
+    for _ in 0..600 {
+        if sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM influencers")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+            == 1
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the replayed job was not applied");
+}

@@ -1,0 +1,11 @@
+//! dis-sync worker: applies queued batches to MySQL and reconciles completed full runs.
+
+pub mod apply;
+pub mod config;
+pub mod isolate;
+pub mod service;
+pub mod sweep_job;
+
+pub use apply::{apply_batch, JobOutcome};
+pub use config::RetryConfig;
+pub use service::{run_workers, WorkerDeps};
