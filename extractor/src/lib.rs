@@ -1,5 +1,6 @@
 //! dis-sync extractor: reads the ERP (or the built-in demo data set) and drives the run protocol of the ingest API.
 
+mod batches;
 pub mod cli;
 pub mod client;
 pub mod demo;

@@ -8,13 +8,14 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use shared::domain::{Entity, RunMode};
 
+use crate::batches::Batches;
 use crate::client::{ApiClient, ApiError};
 use crate::outcome::{AbortOutcome, RunReport, SyncError};
 use crate::progress::{Progress, Sent};
 use crate::wire::{BatchReceipt, RecordError, RunView};
 
 /// How rejections are kept for the report; the API keeps them all.
-const REJECTION_SAMPLES: usize = 10;
+const REJECTION_SAMPLES: usize = 5;
 
 /// Tuning of a sync.
 #[derive(Debug, Clone)]
@@ -38,7 +39,7 @@ impl Default for SyncOptions {
             concurrency: 4,
             progress: true,
             poll_interval: Duration::from_millis(200),
-            wait_timeout: Some(Duration::from_secs(3600)),
+            wait_timeout: Some(Duration::from_hours(1)),
         }
     }
 }
@@ -183,11 +184,7 @@ where
     I: IntoIterator<Item = R>,
     R: Serialize,
 {
-    let batches = Batches {
-        records: records.into_iter(),
-        size: options.batch_size.max(1),
-        next_seq: 1,
-    };
+    let batches = Batches::new(records.into_iter(), options.batch_size);
     let mut answers = stream::iter(batches)
         .map(|(seq, batch)| async move {
             let answer = client.put_batch(run_id, seq, &batch).await;
@@ -280,26 +277,5 @@ fn report(
         loaded: count(run.loaded_records),
         elapsed,
         rejection_samples: posted.rejections.clone(),
-    }
-}
-
-/// Cuts the records into numbered batches, from seq 1, reading only one batch ahead.
-struct Batches<I> {
-    records: I,
-    size: usize,
-    next_seq: u64,
-}
-
-impl<I: Iterator> Iterator for Batches<I> {
-    type Item = (u64, Vec<I::Item>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let batch: Vec<I::Item> = self.records.by_ref().take(self.size).collect();
-        if batch.is_empty() {
-            return None;
-        }
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        Some((seq, batch))
     }
 }

@@ -60,13 +60,14 @@ impl Default for Settings {
 
 impl Settings {
     /// Reads defaults, then the config file, then the environment.
-    pub fn load() -> Result<Self, figment::Error> {
+    pub fn load() -> Result<Self, Box<figment::Error>> {
         let file = std::env::var_os("DIS_CONFIG")
             .map_or_else(|| PathBuf::from("dis-sync.toml"), PathBuf::from);
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("DIS_").ignore(&["config"]))
             .extract()
+            .map_err(Box::new)
     }
 }
 

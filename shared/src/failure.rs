@@ -12,29 +12,29 @@ pub enum FailureKind {
 }
 
 /// MySQL/MariaDB server errors that go away by themselves.
-const RETRIABLE_CODES: &[&str] = &[
-    "1205", // lock wait timeout
-    "1213", // deadlock
-    "1040", // too many connections
-    "1053", // server shutdown in progress
-    "2006", // server has gone away
-    "2013", // lost connection during query
-    "1927", // MariaDB: connection was killed
-    "3024", // MySQL: query execution interrupted, max_execution_time
-    "1969", // MariaDB: query execution interrupted, max_statement_time
+const RETRIABLE_CODES: &[u16] = &[
+    1205, // lock wait timeout
+    1213, // deadlock
+    1040, // too many connections
+    1053, // server shutdown in progress
+    2006, // server has gone away
+    2013, // lost connection during query
+    1927, // MariaDB: connection was killed
+    3024, // MySQL: query execution interrupted, max_execution_time
+    1969, // MariaDB: query execution interrupted, max_statement_time
 ];
 
 /// MySQL/MariaDB server errors caused by the values of a row.
-const BAD_DATA_CODES: &[&str] = &[
-    "1048", // column cannot be null
-    "1264", // out of range
-    "1265", // data truncated
-    "1292", // incorrect datetime/date value
-    "1366", // incorrect string/integer value
-    "1406", // data too long
-    "1452", // foreign key fails
-    "3819", // MySQL: check constraint violated
-    "4025", // MariaDB: check constraint violated
+const BAD_DATA_CODES: &[u16] = &[
+    1048, // column cannot be null
+    1264, // out of range
+    1265, // data truncated
+    1292, // incorrect datetime/date value
+    1366, // incorrect string/integer value
+    1406, // data too long
+    1452, // foreign key fails
+    3819, // MySQL: check constraint violated
+    4025, // MariaDB: check constraint violated
 ];
 
 pub fn classify_sqlx(error: &sqlx::Error) -> FailureKind {
@@ -46,15 +46,13 @@ pub fn classify_sqlx(error: &sqlx::Error) -> FailureKind {
         | sqlx::Error::Tls(_)
         | sqlx::Error::Protocol(_) => FailureKind::Retriable,
         sqlx::Error::Database(db) => {
-            let code = db.code().map(|c| c.to_string()).unwrap_or_default();
-            // sqlx reports the SQLSTATE for MySQL; the vendor number is in the message's error code.
+            // The vendor's error number says more than the SQLSTATE.
             let number = db
                 .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-                .map(|e| e.number().to_string())
-                .unwrap_or(code);
-            if RETRIABLE_CODES.contains(&number.as_str()) {
+                .map_or(0, sqlx::mysql::MySqlDatabaseError::number);
+            if RETRIABLE_CODES.contains(&number) {
                 FailureKind::Retriable
-            } else if BAD_DATA_CODES.contains(&number.as_str()) {
+            } else if BAD_DATA_CODES.contains(&number) {
                 FailureKind::BadData
             } else {
                 FailureKind::Permanent

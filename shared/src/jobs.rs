@@ -87,7 +87,7 @@ pub fn apply_batch_storage(conn: ConnectionManager, namespace: &str) -> ApplyBat
         .missed_heartbeats(MISSED_HEARTBEATS)
         .batch_size(16)
         .persist_results(false)
-        .idempotency_ttl(Some(Duration::from_secs(14 * 24 * 3600)));
+        .idempotency_ttl(Some(Duration::from_hours(14 * 24)));
     RedisStorage::new(conn).with_config(config)
 }
 

@@ -27,8 +27,7 @@ fn unique_suffix() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+        .map_or(0, |d| d.subsec_nanos());
     format!(
         "{}_{}_{}",
         std::process::id(),
@@ -291,4 +290,40 @@ pub fn contract(erp_id: i64, influencer_erp_id: i64, amount: &str) -> Value {
         "currency": "BRL", "starts_on": "2026-01-01", "ends_on": "2026-03-31", "status": "active",
         "source_updated_at": "2026-11-27T10:00:00.123456Z"
     })
+}
+
+/// Influencers `1..=n`, all valid, stamped with `updated_at`.
+pub fn influencers(keys: impl IntoIterator<Item = i64>, updated_at: &str) -> Vec<Value> {
+    keys.into_iter()
+        .map(|k| influencer(k, &format!("Pessoa {k}"), updated_at))
+        .collect()
+}
+
+impl TestApp {
+    /// A whole run: create, post `batches` (numbered from 1), declare the true counts, wait until
+    /// the run is final or held.
+    pub async fn full_run(&self, entity: &str, batches: &[Vec<Value>]) -> Value {
+        let run_id = self.create_run(entity, "full").await;
+        let mut records = 0;
+        for (seq, batch) in batches.iter().enumerate() {
+            let (status, body) = self.put_batch(run_id, seq as i64 + 1, batch).await;
+            assert_eq!(status, 202, "{body}");
+            records += batch.len() as i64;
+        }
+        let (status, body) = self.complete(run_id, batches.len() as i64, records).await;
+        assert_eq!(status, 202, "{body}");
+        self.wait_for_status(
+            run_id,
+            &["completed", "held", "failed", "aborted"],
+            Duration::from_mins(1),
+        )
+        .await
+    }
+
+    pub async fn influencer_keys(&self) -> Vec<i64> {
+        sqlx::query_scalar("SELECT erp_id FROM influencers ORDER BY erp_id")
+            .fetch_all(&self.pool)
+            .await
+            .expect("keys")
+    }
 }

@@ -6,7 +6,7 @@ use e2e::{contract, influencer, TestApp, INGEST_TOKEN, OPS_TOKEN};
 use reqwest::Method;
 use serde_json::json;
 
-const WAIT: Duration = Duration::from_secs(60);
+const WAIT: Duration = Duration::from_mins(1);
 
 #[tokio::test]
 async fn a_missing_or_wrong_token_gets_401_and_a_token_of_the_wrong_scope_gets_403() {

@@ -17,7 +17,7 @@ use shared::jobs::{
 
 use crate::apply::apply_batch;
 use crate::config::RetryConfig;
-use crate::sweep_job::sweep_run;
+use crate::sweep_job::{sweep_run, SweepSettings};
 
 /// What every handler needs; shared by all jobs of a process.
 #[derive(Clone)]
@@ -25,7 +25,7 @@ pub struct WorkerDeps {
     pub pool: MySqlPool,
     pub retry: RetryConfig,
     pub sweeps: SweepRunStorage,
-    pub sweep_max_share: f64,
+    pub sweep: SweepSettings,
 }
 
 /// After a job, a closing run may have become complete: settle it and start its sweep.
@@ -46,7 +46,7 @@ async fn handle_apply(job: ApplyBatch, deps: Data<Arc<WorkerDeps>>) -> Result<()
 }
 
 async fn handle_sweep(job: SweepRun, deps: Data<Arc<WorkerDeps>>) -> Result<(), BoxDynError> {
-    let outcome = sweep_run(&deps.pool, job.run_id, deps.sweep_max_share).await?;
+    let outcome = sweep_run(&deps.pool, job.run_id, deps.sweep).await?;
     tracing::info!(run_id = job.run_id, ?outcome, "sweep done");
     Ok(())
 }
@@ -64,7 +64,10 @@ pub async fn run_workers(
         pool,
         retry: RetryConfig::from_settings(settings),
         sweeps: sweep_run_storage(conn, &settings.queue_namespace),
-        sweep_max_share: settings.sweep_max_share,
+        sweep: SweepSettings {
+            max_share: settings.sweep_max_share,
+            ..SweepSettings::default()
+        },
     });
     let sweep_deps = deps.clone();
     let sweeps = deps.sweeps.clone();

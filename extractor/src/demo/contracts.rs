@@ -99,8 +99,7 @@ fn next_status(current: Option<&str>, rng: &mut ChaCha8Rng) -> &'static str {
     match current {
         Some("draft") => "active",
         Some("active") if rng.random_bool(0.8) => "finished",
-        Some("active") => "cancelled",
-        Some("cancelled") => "cancelled",
+        Some("active" | "cancelled") => "cancelled",
         _ => "finished",
     }
 }

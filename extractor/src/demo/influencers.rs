@@ -111,7 +111,7 @@ fn handle(name: &str, erp_id: i64, rng: &mut ChaCha8Rng) -> String {
         .map(words::ascii_slug)
         .filter(|p| !p.is_empty());
     let first = parts.next().unwrap_or_default();
-    let last = parts.last().unwrap_or_default();
+    let last = parts.next_back().unwrap_or_default();
     let separator = *pick(&[".", "_", ""], rng);
     if rng.random_bool(0.5) {
         format!("{first}{separator}{last}{}", erp_id % 1000)
@@ -146,45 +146,47 @@ fn followers(rng: &mut ChaCha8Rng) -> i64 {
 }
 
 fn cpf(rng: &mut ChaCha8Rng) -> String {
-    let mut base = [0_u32; 9];
-    base.iter_mut().for_each(|d| *d = rng.random_range(0..=9));
-    // Repeated digits are never issued and the validator refuses them.
-    if base.iter().all(|d| *d == base[0]) {
-        base[8] = (base[8] + 1) % 10;
+    let mut stem = [0_u32; 9];
+    for digit in &mut stem {
+        *digit = rng.random_range(0..=9);
     }
-    let bare = cpf_with_check_digits(&base);
+    // Repeated digits are never issued and the validator refuses them.
+    if stem.iter().all(|d| *d == stem[0]) {
+        stem[8] = (stem[8] + 1) % 10;
+    }
+    let number = cpf_with_check_digits(&stem);
     // ERPs often keep documents punctuated; the API accepts both forms.
     if rng.random_bool(0.25) {
         format!(
             "{}.{}.{}-{}",
-            &bare[..3],
-            &bare[3..6],
-            &bare[6..9],
-            &bare[9..]
+            &number[..3],
+            &number[3..6],
+            &number[6..9],
+            &number[9..]
         )
     } else {
-        bare
+        number
     }
 }
 
 fn cnpj(rng: &mut ChaCha8Rng) -> String {
-    let mut base = [0_u32; 12];
-    base[..8]
-        .iter_mut()
-        .for_each(|d| *d = rng.random_range(0..=9));
+    let mut stem = [0_u32; 12];
+    for digit in &mut stem[..8] {
+        *digit = rng.random_range(0..=9);
+    }
     // The head office of a company is branch 0001.
-    base[11] = 1;
-    let bare = cnpj_with_check_digits(&base);
+    stem[11] = 1;
+    let number = cnpj_with_check_digits(&stem);
     if rng.random_bool(0.25) {
         format!(
             "{}.{}.{}/{}-{}",
-            &bare[..2],
-            &bare[2..5],
-            &bare[5..8],
-            &bare[8..12],
-            &bare[12..]
+            &number[..2],
+            &number[2..5],
+            &number[5..8],
+            &number[8..12],
+            &number[12..]
         )
     } else {
-        bare
+        number
     }
 }

@@ -213,7 +213,7 @@ fn rng(stream: Stream, erp_id: i64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(mix(stream, erp_id))
 }
 
-/// SplitMix64 over the seed, the stream and the key: cheap, and well spread for adjacent keys.
+/// `SplitMix64` over the seed, the stream and the key: cheap, and well spread for adjacent keys.
 fn mix(stream: Stream, erp_id: i64) -> u64 {
     splitmix(splitmix(SEED ^ stream as u64) ^ erp_id as u64)
 }

@@ -1,5 +1,6 @@
 //! Helpers shared by the tests that play the ingest API with wiremock.
 
+// Each test binary compiles this module and uses only some of the helpers.
 #![allow(dead_code)]
 
 use std::time::Duration;

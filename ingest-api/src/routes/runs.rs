@@ -90,9 +90,13 @@ pub async fn complete_run(
     let run = find_run(&state, run_id).await?;
     let same_declaration =
         run.declared_batches == Some(end.batches) && run.declared_records == Some(end.records);
-    if !declare_end(&state.pool, run_id, end.batches, end.records).await?
-        && !(same_declaration && run.status() != RunStatus::Open)
-    {
+    // Repeating the same declaration is answered like the first one (the client may have retried).
+    let repeated = same_declaration
+        && matches!(
+            run.status(),
+            RunStatus::Closing | RunStatus::Sweeping | RunStatus::Held | RunStatus::Completed
+        );
+    if !repeated && !declare_end(&state.pool, run_id, end.batches, end.records).await? {
         return Err(ApiError::conflict(
             "run_not_open",
             format!("run {run_id} is {} and cannot be completed", run.status),

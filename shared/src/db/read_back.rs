@@ -7,10 +7,8 @@ use sqlx::{MySqlPool, Row};
 use crate::domain::fields::format_timestamp;
 use crate::domain::{ContractWire, Entity, InfluencerWire};
 
-fn timestamp_from_nanos(nanos: i64) -> Option<String> {
-    Some(format_timestamp(&DateTime::<Utc>::from_timestamp_nanos(
-        nanos,
-    )))
+fn timestamp_from_nanos(nanos: i64) -> String {
+    format_timestamp(&DateTime::<Utc>::from_timestamp_nanos(nanos))
 }
 
 /// Every influencer, ordered by key, as the wire form the ERP would send.
@@ -35,7 +33,7 @@ pub async fn all_influencers(pool: &MySqlPool) -> Result<Vec<InfluencerWire>, sq
                 city: Some(r.try_get("city")?),
                 state: Some(r.try_get("state")?),
                 status: Some(r.try_get("status")?),
-                source_updated_at: timestamp_from_nanos(r.try_get("source_updated_ns")?),
+                source_updated_at: Some(timestamp_from_nanos(r.try_get("source_updated_ns")?)),
             })
         })
         .collect()
@@ -60,7 +58,7 @@ pub async fn all_contracts(pool: &MySqlPool) -> Result<Vec<ContractWire>, sqlx::
                 starts_on: Some(r.try_get::<NaiveDate, _>("starts_on")?.to_string()),
                 ends_on: Some(r.try_get::<NaiveDate, _>("ends_on")?.to_string()),
                 status: Some(r.try_get("status")?),
-                source_updated_at: timestamp_from_nanos(r.try_get("source_updated_ns")?),
+                source_updated_at: Some(timestamp_from_nanos(r.try_get("source_updated_ns")?)),
             })
         })
         .collect()

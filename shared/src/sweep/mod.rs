@@ -17,8 +17,23 @@ use plan::{bind_candidates, count_candidates, exceeds_share, CANDIDATE_CONDITION
 /// Rows deleted (and audited) per transaction: small enough to keep locks short.
 pub const SWEEP_CHUNK: i64 = 1000;
 
-/// Seconds a sweep waits for another sweep of the same entity to finish before trying later.
-const LOCK_WAIT_SECONDS: i64 = 30;
+/// How sweeps behave; from the shared settings.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepSettings {
+    /// Share of the entity's rows a sweep may delete without an operator's approval.
+    pub max_share: f64,
+    /// How long a sweep waits for another sweep of the same entity before giving up to retry later.
+    pub lock_wait_seconds: i64,
+}
+
+impl Default for SweepSettings {
+    fn default() -> Self {
+        Self {
+            max_share: 0.05,
+            lock_wait_seconds: 30,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SweepOutcome {
@@ -51,7 +66,7 @@ pub enum SweepError {
 pub async fn sweep_run(
     pool: &MySqlPool,
     run_id: i64,
-    max_share: f64,
+    settings: SweepSettings,
 ) -> Result<SweepOutcome, SweepError> {
     let Some(run) = get_run(pool, run_id).await? else {
         return Ok(SweepOutcome::NotEligible(format!(
@@ -68,13 +83,13 @@ pub async fn sweep_run(
     let mut lock_conn = pool.acquire().await?;
     let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
         .bind(&lock_name)
-        .bind(LOCK_WAIT_SECONDS)
+        .bind(settings.lock_wait_seconds)
         .fetch_one(&mut *lock_conn)
         .await?;
     if locked != Some(1) {
         return Err(SweepError::Busy(run.entity.clone()));
     }
-    let outcome = sweep_locked(pool, &run, max_share).await;
+    let outcome = sweep_locked(pool, &run, settings.max_share).await;
     sqlx::query("SELECT RELEASE_LOCK(?)")
         .bind(&lock_name)
         .execute(&mut *lock_conn)

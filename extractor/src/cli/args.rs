@@ -1,23 +1,9 @@
-//! The command line: `extractor run --source demo --entity all --mode full`, and its exit codes.
-
-use std::process::ExitCode;
-use std::time::Duration;
+//! The arguments of the command line, as clap parses them.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use shared::config::Settings;
 use shared::domain::{Entity, RunMode};
 
-use crate::client::{ApiClient, RetryPolicy};
-use crate::demo::{Day, DemoDataset, DemoSize};
-use crate::outcome::{RunReport, SyncError};
-use crate::run_protocol::{sync_entity_until, SyncOptions};
-
-/// Every run completed.
-const EXIT_COMPLETED: u8 = 0;
-/// A run failed, was aborted, or could not be driven to its end.
-const EXIT_FAILED: u8 = 1;
-/// No failure, but a sweep waits for an operator's approval.
-const EXIT_HELD: u8 = 3;
+use crate::demo::{Day, DemoSize};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,25 +11,26 @@ const EXIT_HELD: u8 = 3;
     version,
     about = "Reads the ERP and syncs it into DIS through the ingest API"
 )]
-#[command(
-    after_help = "Exit codes: 0 every run completed, 1 a run did not complete, 3 a sweep is held for approval.\n\
-    The API is DIS_API_URL with the token DIS_API_TOKEN (or dis-sync.toml)."
-)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
+const RUN_AFTER_HELP: &str = "\
+The API is DIS_API_URL, with the token DIS_API_TOKEN (environment or dis-sync.toml).
+Exit codes: 0 every run completed; 1 a run did not complete; 3 a sweep is held for an operator's approval.";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Sends one entity, or both, to the ingest API as runs and waits for them to settle.
+    #[command(after_help = RUN_AFTER_HELP)]
     Run(RunArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Where the records come from. Deliberately required: a full run of the wrong source
-    /// would have its rows swept from DIS.
+    /// Where the records come from.
+    // Required rather than defaulted: a full run of the wrong source would have DIS's rows swept.
     #[arg(long, value_enum)]
     pub source: Source,
     #[arg(long, value_enum)]
@@ -73,7 +60,7 @@ pub struct RunArgs {
     /// No progress line, even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
-    /// The API to post to, over DIS_API_URL.
+    /// The API to post to, instead of the configured `DIS_API_URL`.
     #[arg(long)]
     pub api_url: Option<String>,
 }
@@ -133,111 +120,6 @@ impl From<DayChoice> for Day {
             DayChoice::Next => Day::Next,
         }
     }
-}
-
-/// Parses the arguments, reads the settings and runs the command.
-pub async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let settings = match Settings::load() {
-        Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("error: the configuration could not be read: {error}");
-            return ExitCode::from(EXIT_FAILED);
-        }
-    };
-    shared::telemetry::init(settings.log_json);
-    match cli.command {
-        Command::Run(args) => ExitCode::from(run(&args, &settings).await),
-    }
-}
-
-/// Runs the chosen entities in order and returns the exit code.
-pub async fn run(args: &RunArgs, settings: &Settings) -> u8 {
-    let url = args
-        .api_url
-        .clone()
-        .unwrap_or_else(|| settings.api_url.clone());
-    let client = ApiClient::new(url, settings.api_token.clone()).with_retry(RetryPolicy {
-        max_attempts: args.attempts as usize,
-        ..RetryPolicy::default()
-    });
-    let options = SyncOptions {
-        batch_size: args.batch_size as usize,
-        concurrency: args.concurrency as usize,
-        progress: !args.no_progress,
-        wait_timeout: Some(Duration::from_secs(args.wait_timeout)),
-        ..SyncOptions::default()
-    };
-    let mut held = false;
-    for &entity in args.entity.entities() {
-        let report = match sync_one(&client, entity, args, &options).await {
-            Ok(report) => report,
-            Err(error) => {
-                eprintln!("error: {entity}: {}", chain(&error));
-                return EXIT_FAILED;
-            }
-        };
-        println!("{report}");
-        // Contracts reference influencers, so they only follow influencers that were loaded;
-        // a held sweep has loaded everything and only waits to delete.
-        if report.held() {
-            held = true;
-        } else if !report.completed() {
-            return EXIT_FAILED;
-        }
-    }
-    if held {
-        EXIT_HELD
-    } else {
-        EXIT_COMPLETED
-    }
-}
-
-async fn sync_one(
-    client: &ApiClient,
-    entity: Entity,
-    args: &RunArgs,
-    options: &SyncOptions,
-) -> Result<RunReport, SyncError> {
-    let mode = RunMode::from(args.mode);
-    match args.source {
-        Source::Demo => {
-            let size = DemoSize {
-                influencers: args.influencers,
-                contracts: args.contracts,
-            };
-            let demo = DemoDataset::new(size, args.day.into());
-            match entity {
-                Entity::Influencers => {
-                    sync_entity_until(client, entity, mode, demo.influencers(), options, ctrl_c())
-                        .await
-                }
-                Entity::Contracts => {
-                    sync_entity_until(client, entity, mode, demo.contracts(), options, ctrl_c())
-                        .await
-                }
-            }
-        }
-    }
-}
-
-/// Completes on Ctrl-C; never, where signals cannot be listened to.
-async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
-/// The error and its causes on one line, as the operator reading a cron mail needs them.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
