@@ -197,3 +197,42 @@ async fn a_job_that_fails_for_good_lands_in_the_dead_letter_table_with_its_paylo
     }
     panic!("the replayed job was not applied");
 }
+
+#[tokio::test]
+async fn a_late_job_of_an_aborted_full_run_does_not_take_its_rows_away_from_the_next_full_run() {
+    let app = TestApp::spawn_without_workers().await;
+    let records = [
+        influencer(1, "Ana", "2026-11-27T10:00:00Z"),
+        influencer(2, "Bia", "2026-11-27T10:00:00Z"),
+    ];
+    let aborted = app.create_run("influencers", "full").await;
+    app.call(
+        reqwest::Method::POST,
+        &format!("/v1/runs/{aborted}/abort"),
+        Some(e2e::INGEST_TOKEN),
+        None,
+    )
+    .await;
+    let next = app.create_run("influencers", "full").await;
+    let mut next_job = job(next, 0, &records);
+    next_job.mode = RunMode::Full;
+    apply_batch(&app.pool, &next_job, quick_retries())
+        .await
+        .unwrap();
+    // The aborted run's job was still in the queue and is applied after the next run's.
+    let mut late_job = job(aborted, 0, &records);
+    late_job.mode = RunMode::Full;
+    apply_batch(&app.pool, &late_job, quick_retries())
+        .await
+        .unwrap();
+    let stamps: Vec<Option<i64>> =
+        sqlx::query_scalar("SELECT last_full_run_id FROM influencers ORDER BY erp_id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        stamps,
+        vec![Some(next), Some(next)],
+        "the rows stay seen by the later run"
+    );
+}

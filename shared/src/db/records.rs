@@ -59,8 +59,11 @@ fn push_update_clause(builder: &mut QueryBuilder<'_, MySql>, columns: &[&str]) {
             "{column} = IF(VALUES(source_updated_ns) >= source_updated_ns, VALUES({column}), {column}), "
         ));
     }
+    // The "seen by" stamp only ever moves to a later run: a late job of an earlier (aborted or
+    // failed) run must not take the stamp away from the run being swept.
     builder.push(
-        "last_full_run_id = COALESCE(VALUES(last_full_run_id), last_full_run_id), \
+        "last_full_run_id = NULLIF(GREATEST(COALESCE(VALUES(last_full_run_id), 0), \
+         COALESCE(last_full_run_id, 0)), 0), \
          source_updated_ns = GREATEST(VALUES(source_updated_ns), source_updated_ns)",
     );
 }

@@ -171,6 +171,16 @@ async fn sweep_locked(
 async fn delete_chunk(pool: &MySqlPool, run: &RunView) -> Result<i64, sqlx::Error> {
     let table = run.entity().as_str();
     let mut tx = pool.begin().await?;
+    // Each chunk re-checks, under a lock on the run, that the run is still sweeping: whatever moved
+    // it on (an operator, a duplicate delivery that finished it) stops this sweep between chunks.
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM sync_runs WHERE id = ? FOR UPDATE")
+            .bind(run.run_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if status.as_deref() != Some(RunStatus::Sweeping.as_str()) {
+        return Ok(0);
+    }
     let select = format!("SELECT t.erp_id FROM {table} t WHERE {CANDIDATE_CONDITION} ORDER BY t.erp_id LIMIT ? FOR UPDATE");
     let keys: Vec<i64> = bind_candidates(sqlx::query_scalar(&select), run)
         .bind(SWEEP_CHUNK)

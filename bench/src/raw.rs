@@ -1,0 +1,69 @@
+//! The ceiling: the pipeline's own 100-row upsert statements sent straight to MariaDB over N
+//! connections, with nothing in front of them.
+
+use std::time::{Duration, Instant};
+
+use shared::db::records::upsert_influencers;
+use shared::domain::{Influencer, InfluencerWire};
+use shared::jobs::RECORDS_PER_JOB;
+use sqlx::MySqlPool;
+
+use crate::env::BenchEnv;
+use crate::records::parsed;
+
+pub struct RawFigures {
+    pub first_rps: f64,
+    pub resync_rps: f64,
+}
+
+pub async fn measure(
+    env: &BenchEnv,
+    day_one: &[InfluencerWire],
+    resync: &[InfluencerWire],
+    connections: usize,
+) -> anyhow::Result<RawFigures> {
+    let first = upsert_all(&env.pool, parsed(day_one), connections).await?;
+    let again = upsert_all(&env.pool, parsed(resync), connections).await?;
+    Ok(RawFigures {
+        first_rps: rate(day_one.len(), first),
+        resync_rps: rate(resync.len(), again),
+    })
+}
+
+pub fn rate(records: usize, took: Duration) -> f64 {
+    records as f64 / took.as_secs_f64().max(1e-9)
+}
+
+/// Upserts `rows` in 100-row statements, chunk `i` on connection `i % connections`.
+pub async fn upsert_all(
+    pool: &MySqlPool,
+    rows: Vec<Influencer>,
+    connections: usize,
+) -> anyhow::Result<Duration> {
+    let chunks: Vec<Vec<Influencer>> = rows
+        .chunks(RECORDS_PER_JOB)
+        .map(<[Influencer]>::to_vec)
+        .collect();
+    let mut lanes: Vec<Vec<Vec<Influencer>>> = (0..connections).map(|_| Vec::new()).collect();
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        lanes[i % connections].push(chunk);
+    }
+    let started = Instant::now();
+    let tasks: Vec<_> = lanes
+        .into_iter()
+        .map(|lane| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let mut conn = pool.acquire().await?;
+                for chunk in lane {
+                    upsert_influencers(&mut conn, &chunk, None).await?;
+                }
+                Ok::<_, sqlx::Error>(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    Ok(started.elapsed())
+}

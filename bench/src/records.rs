@@ -1,0 +1,45 @@
+//! The records every measurement uses: the demo's influencers, and a re-sync with a share changed.
+
+use chrono::Duration;
+use extractor::{Day, DemoDataset, DemoSize};
+use shared::domain::fields::format_timestamp;
+use shared::domain::{Influencer, InfluencerWire};
+
+pub fn day_one(count: usize) -> Vec<InfluencerWire> {
+    DemoDataset::new(
+        DemoSize {
+            influencers: count,
+            contracts: 0,
+        },
+        Day::One,
+    )
+    .influencers()
+    .collect()
+}
+
+/// The same records with every `1/share`-th one changed and a day newer.
+pub fn with_changed_share(records: &[InfluencerWire], share: f64) -> Vec<InfluencerWire> {
+    let every = (1.0 / share.max(1e-6)).round().max(1.0) as usize;
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, record)| {
+            let mut record = record.clone();
+            if i % every == 0 {
+                record.followers = record.followers.map(|f| f + 1);
+                let parsed = Influencer::parse(record.clone()).expect("demo records are valid");
+                record.source_updated_at = Some(format_timestamp(
+                    &(parsed.source_updated_at() + Duration::days(1)),
+                ));
+            }
+            record
+        })
+        .collect()
+}
+
+pub fn parsed(records: &[InfluencerWire]) -> Vec<Influencer> {
+    records
+        .iter()
+        .map(|r| Influencer::parse(r.clone()).expect("demo records are valid"))
+        .collect()
+}

@@ -1,0 +1,107 @@
+//! The harness's output: a table for people, then one JSON line for comparing runs.
+
+use serde_json::json;
+
+use crate::pipeline::PipelineFigures;
+use crate::raw::RawFigures;
+use crate::sweep::SweepFigures;
+
+pub struct Figures {
+    pub records: usize,
+    pub concurrency: usize,
+    pub raw: RawFigures,
+    pub pipeline: PipelineFigures,
+    pub api_only_rps: f64,
+    pub sweep: SweepFigures,
+    pub extractor_peak_rss_mb: f64,
+}
+
+impl Figures {
+    fn ratio_first(&self) -> f64 {
+        self.pipeline.first_rps / self.raw.first_rps
+    }
+
+    fn ratio_resync(&self) -> f64 {
+        self.pipeline.resync_rps / self.raw.resync_rps
+    }
+
+    fn sweep_ratio(&self) -> f64 {
+        self.sweep.sweep.as_secs_f64() / self.sweep.plain_delete.as_secs_f64().max(1e-9)
+    }
+
+    pub fn table(&self) -> String {
+        let rows = [
+            (
+                "raw ceiling, first load (rows/s)",
+                format!("{:.0}", self.raw.first_rps),
+                String::new(),
+            ),
+            (
+                "raw ceiling, re-sync (rows/s)",
+                format!("{:.0}", self.raw.resync_rps),
+                String::new(),
+            ),
+            (
+                "pipeline, first load (rows/s)",
+                format!("{:.0}", self.pipeline.first_rps),
+                format!("{:.2} × raw (target ≥ 0.70)", self.ratio_first()),
+            ),
+            (
+                "pipeline, re-sync (rows/s)",
+                format!("{:.0}", self.pipeline.resync_rps),
+                format!("{:.2} × raw (target ≥ 0.70)", self.ratio_resync()),
+            ),
+            (
+                "API alone (records/s)",
+                format!("{:.0}", self.api_only_rps),
+                format!(
+                    "{:.2} × pipeline first load (target ≥ 2)",
+                    self.api_only_rps / self.pipeline.first_rps
+                ),
+            ),
+            (
+                "extractor peak RSS (MB)",
+                format!("{:.1}", self.extractor_peak_rss_mb),
+                "target ≤ 64".into(),
+            ),
+            (
+                "sweep with audit (s)",
+                format!("{:.3}", self.sweep.sweep.as_secs_f64()),
+                format!(
+                    "{} rows; {:.2} × plain DELETE {:.3} s (target ≤ 3)",
+                    self.sweep.deleted,
+                    self.sweep_ratio(),
+                    self.sweep.plain_delete.as_secs_f64()
+                ),
+            ),
+        ];
+        let mut out = format!(
+            "dis-sync bench: {} records, concurrency {}\n",
+            self.records, self.concurrency
+        );
+        for (name, value, note) in rows {
+            out.push_str(&format!("{name:<36} {value:>12}  {note}\n"));
+        }
+        out
+    }
+
+    pub fn json(&self) -> String {
+        json!({
+            "records": self.records,
+            "concurrency": self.concurrency,
+            "raw_first_rps": self.raw.first_rps.round(),
+            "pipeline_first_rps": self.pipeline.first_rps.round(),
+            "ratio_first": (self.ratio_first() * 1000.0).round() / 1000.0,
+            "raw_resync_rps": self.raw.resync_rps.round(),
+            "pipeline_resync_rps": self.pipeline.resync_rps.round(),
+            "ratio_resync": (self.ratio_resync() * 1000.0).round() / 1000.0,
+            "api_only_rps": self.api_only_rps.round(),
+            "extractor_peak_rss_mb": (self.extractor_peak_rss_mb * 10.0).round() / 10.0,
+            "sweep_rows": self.sweep.deleted,
+            "sweep_seconds": self.sweep.sweep.as_secs_f64(),
+            "plain_delete_seconds": self.sweep.plain_delete.as_secs_f64(),
+            "sweep_ratio": (self.sweep_ratio() * 100.0).round() / 100.0,
+        })
+        .to_string()
+    }
+}
