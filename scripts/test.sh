@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command of the README and of CI: services up, then format, lints and every test
-# (unit, wiremock, and end-to-end against real MariaDB and Redis).
+# The test command of the README and of CI: services up, then format, lints, the bench harness on
+# a small size, and every test (unit, wiremock, and end-to-end against real MariaDB and Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-services.sh
@@ -8,5 +8,14 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== bench harness (small size, debug build: checks it runs, not how fast)"
+cargo run --locked -q -p bench -- --records 2000 --memory-rows 20000
 echo "== cargo test"
-cargo test --workspace --locked --no-fail-fast
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
+# One closing line for the whole workspace: cargo prints one per test binary, doc tests last.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "%d passed, %d failed\n", p, f }' "$log"
+exit "$status"

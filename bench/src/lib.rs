@@ -2,6 +2,7 @@
 //! whole pipeline, the API alone, the extractor's memory and the sweep, then a table and a JSON line.
 
 mod api_only;
+mod cpu;
 mod env;
 mod memory;
 mod pipeline;
@@ -60,17 +61,28 @@ async fn measure(env: &BenchEnv, args: &Args) -> anyhow::Result<Figures> {
         "bench: raw ceiling, {} records over {} connections",
         args.records, args.concurrency
     );
+    let started = cpu::CpuSeconds::now();
     let raw = raw::measure(env, &day_one, &resync, args.concurrency).await?;
+    let raw_cpu = cpu::CpuSeconds::now().since(started);
     env.reset_tables().await?;
     eprintln!("bench: whole pipeline");
+    let started = cpu::CpuSeconds::now();
     let pipeline = pipeline::measure(env, &day_one, &resync).await?;
+    let pipeline_cpu = cpu::CpuSeconds::now().since(started);
     eprintln!("bench: API alone");
+    let started = cpu::CpuSeconds::now();
     let api_only_rps = api_only::measure(env, &day_one).await?;
+    let api_cpu = cpu::CpuSeconds::now().since(started);
     eprintln!("bench: sweep of 2 % vs a plain anti-join DELETE");
     let sweep = sweep::measure(env, &day_one).await?;
     eprintln!("bench: extractor memory, {} rows", args.memory_rows);
     let extractor_peak_rss_mb = memory::extractor_peak_rss_mb(args.memory_rows).await?;
     Ok(Figures {
+        cpu: [
+            ("raw ceiling", raw_cpu),
+            ("pipeline", pipeline_cpu),
+            ("API alone", api_cpu),
+        ],
         records: args.records,
         concurrency: args.concurrency,
         raw,

@@ -9,24 +9,32 @@ use shared::jobs::RECORDS_PER_JOB;
 use sqlx::MySqlPool;
 
 use crate::env::BenchEnv;
-use crate::records::parsed;
+use crate::records::{changed_share, parsed, with_changed_share};
 
+#[allow(clippy::struct_field_names)] // rows per second, each of them
 pub struct RawFigures {
     pub first_rps: f64,
     pub resync_rps: f64,
+    /// The re-sync without the run stamp: what it would cost if unchanged rows were not written.
+    pub resync_unstamped_rps: f64,
 }
 
+/// The same statements as the pipeline's, stamp included: a full run writes every row it sees,
+/// changed or not, so that its sweep knows what it saw.
 pub async fn measure(
     env: &BenchEnv,
     day_one: &[InfluencerWire],
     resync: &[InfluencerWire],
     connections: usize,
 ) -> anyhow::Result<RawFigures> {
-    let first = upsert_all(&env.pool, parsed(day_one), connections).await?;
-    let again = upsert_all(&env.pool, parsed(resync), connections).await?;
+    let first = upsert_all(&env.pool, parsed(day_one), connections, Some(1)).await?;
+    let again = upsert_all(&env.pool, parsed(resync), connections, Some(2)).await?;
+    let resync_again = with_changed_share(resync, changed_share(day_one, resync));
+    let unstamped = upsert_all(&env.pool, parsed(&resync_again), connections, None).await?;
     Ok(RawFigures {
         first_rps: rate(day_one.len(), first),
         resync_rps: rate(resync.len(), again),
+        resync_unstamped_rps: rate(day_one.len(), unstamped),
     })
 }
 
@@ -39,6 +47,7 @@ pub async fn upsert_all(
     pool: &MySqlPool,
     rows: Vec<Influencer>,
     connections: usize,
+    full_run: Option<i64>,
 ) -> anyhow::Result<Duration> {
     let chunks: Vec<Vec<Influencer>> = rows
         .chunks(RECORDS_PER_JOB)
@@ -56,7 +65,7 @@ pub async fn upsert_all(
             tokio::spawn(async move {
                 let mut conn = pool.acquire().await?;
                 for chunk in lane {
-                    upsert_influencers(&mut conn, &chunk, None).await?;
+                    upsert_influencers(&mut conn, &chunk, full_run).await?;
                 }
                 Ok::<_, sqlx::Error>(())
             })

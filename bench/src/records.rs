@@ -43,3 +43,9 @@ pub fn parsed(records: &[InfluencerWire]) -> Vec<Influencer> {
         .map(|r| Influencer::parse(r.clone()).expect("demo records are valid"))
         .collect()
 }
+
+/// The share of records that differ between two versions of the same data set.
+pub fn changed_share(before: &[InfluencerWire], after: &[InfluencerWire]) -> f64 {
+    let changed = before.iter().zip(after).filter(|(a, b)| a != b).count();
+    changed as f64 / before.len().max(1) as f64
+}

@@ -1,12 +1,17 @@
 //! The harness's output: a table for people, then one JSON line for comparing runs.
 
+use std::fmt::Write;
+
 use serde_json::json;
 
+use crate::cpu::CpuSeconds;
 use crate::pipeline::PipelineFigures;
 use crate::raw::RawFigures;
 use crate::sweep::SweepFigures;
 
 pub struct Figures {
+    /// CPU seconds per process during each measurement (first load and re-sync together).
+    pub cpu: [(&'static str, CpuSeconds); 3],
     pub records: usize,
     pub concurrency: usize,
     pub raw: RawFigures,
@@ -80,7 +85,10 @@ impl Figures {
             self.records, self.concurrency
         );
         for (name, value, note) in rows {
-            out.push_str(&format!("{name:<36} {value:>12}  {note}\n"));
+            let _ = writeln!(out, "{name:<36} {value:>12}  {note}");
+        }
+        for (phase, cpu) in &self.cpu {
+            let _ = writeln!(out, "{phase:<36} {cpu}");
         }
         out
     }
@@ -93,6 +101,7 @@ impl Figures {
             "pipeline_first_rps": self.pipeline.first_rps.round(),
             "ratio_first": (self.ratio_first() * 1000.0).round() / 1000.0,
             "raw_resync_rps": self.raw.resync_rps.round(),
+            "raw_resync_unstamped_rps": self.raw.resync_unstamped_rps.round(),
             "pipeline_resync_rps": self.pipeline.resync_rps.round(),
             "ratio_resync": (self.ratio_resync() * 1000.0).round() / 1000.0,
             "api_only_rps": self.api_only_rps.round(),

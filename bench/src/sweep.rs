@@ -17,10 +17,10 @@ pub struct SweepFigures {
 
 pub async fn measure(env: &BenchEnv, records: &[InfluencerWire]) -> anyhow::Result<SweepFigures> {
     env.reset_tables().await?;
-    upsert_all(&env.pool, parsed(records), 4).await?;
+    upsert_all(&env.pool, parsed(records), 4, None).await?;
     let run_id = sqlx::query(
         "INSERT INTO sync_runs (entity, mode, status, received_records, accepted_records, sweep_approved) \
-         VALUES ('influencers', 'full', 'sweeping', 1, 1, TRUE)",
+         VALUES ('influencers', 'full', 'sweeping', 1, 1, FALSE)",
     )
     .execute(&env.pool)
     .await?

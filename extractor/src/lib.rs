@@ -4,13 +4,17 @@ mod batches;
 pub mod cli;
 pub mod client;
 pub mod demo;
+pub mod mssql;
 mod outcome;
 mod progress;
 pub mod run_protocol;
+pub mod schedule;
 mod wire;
 
 pub use client::{ApiClient, ApiError, RetryPolicy};
 pub use demo::{Day, DemoDataset, DemoSize};
 pub use outcome::{AbortOutcome, RunReport, SyncError};
-pub use run_protocol::{sync_entity, sync_entity_until, SyncOptions};
+pub use run_protocol::{
+    sync_entity, sync_entity_stream_until, sync_entity_until, SourceError, SyncOptions,
+};
 pub use wire::{BatchReceipt, FieldError, RecordError, RunView};

@@ -117,6 +117,13 @@ pub enum SyncError {
         source: ApiError,
         abort: AbortOutcome,
     },
+    #[error("run {run_id}: reading the source failed; {abort}")]
+    Source {
+        run_id: i64,
+        #[source]
+        source: crate::run_protocol::SourceError,
+        abort: AbortOutcome,
+    },
     #[error("run {run_id}: interrupted before its end was declared; {abort}")]
     Interrupted { run_id: i64, abort: AbortOutcome },
     #[error("run {run_id}: stopped waiting for it; the run goes on in the API")]
@@ -142,6 +149,7 @@ impl SyncError {
             Self::Open { .. } => None,
             Self::Batch { run_id, .. }
             | Self::Complete { run_id, .. }
+            | Self::Source { run_id, .. }
             | Self::Interrupted { run_id, .. }
             | Self::StoppedWaiting { run_id }
             | Self::Status { run_id, .. }

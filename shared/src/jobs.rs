@@ -71,13 +71,15 @@ pub async fn connect_redis(redis_url: &str) -> Result<ConnectionManager, RedisEr
     apalis_redis::connect(redis_url).await
 }
 
-/// An idle apalis-redis worker looks for new jobs only when its heartbeat fires, so the heartbeat
-/// is what bounds the pick-up latency of a job pushed to an idle queue.
-const HEARTBEAT: Duration = Duration::from_secs(1);
+/// An idle apalis-redis worker looks for new jobs only when its heartbeat fires (a push does not
+/// wake it), so the heartbeat bounds how long a job waits in an idle or just-drained queue. A
+/// heartbeat is one small Redis script: ten a second per worker cost nothing next to the stalls
+/// a longer one causes whenever the workers outrun the API.
+const HEARTBEAT: Duration = Duration::from_millis(100);
 
-/// A worker that missed this many heartbeats is presumed dead and its jobs are delivered again
-/// (safe: applying a job twice changes nothing).
-const MISSED_HEARTBEATS: usize = 30;
+/// A worker that missed this many heartbeats (30 s) is presumed dead and its jobs are delivered
+/// again (safe: applying a job twice changes nothing).
+const MISSED_HEARTBEATS: usize = 300;
 
 /// The apply queue in `namespace`. Results are not kept in Redis: MySQL is the record of what ran.
 pub fn apply_batch_storage(conn: ConnectionManager, namespace: &str) -> ApplyBatchStorage {

@@ -294,3 +294,33 @@ async fn two_sweeps_of_the_same_entity_never_overlap() {
     // 2 rows (99, 100) by the run's own sweep, then the 3 planted ones.
     assert_eq!(get_run(&pool, run_id).await.unwrap().unwrap().swept_rows, 5);
 }
+
+#[tokio::test]
+async fn contracts_of_an_influencer_swept_away_are_kept_until_a_contracts_run_no_longer_sees_them()
+{
+    let app = loaded_with_day_one(100).await;
+    let contracts = vec![e2e::contract(1, 100, "10.00"), e2e::contract(2, 1, "20.00")];
+    assert_eq!(
+        app.full_run("contracts", std::slice::from_ref(&contracts))
+            .await["status"],
+        "completed"
+    );
+    let run = app
+        .full_run("influencers", &[influencers(1..=99, DAY_TWO)])
+        .await;
+    assert_eq!(run["swept_rows"], 1);
+    let kept: Vec<i64> = sqlx::query_scalar("SELECT erp_id FROM contracts ORDER BY erp_id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept,
+        vec![1, 2],
+        "the influencer's sweep leaves its contracts alone"
+    );
+    let run = app.full_run("contracts", &[contracts[1..].to_vec()]).await;
+    assert_eq!(
+        run["status"], "held",
+        "one of two contracts is 50 %: held for approval"
+    );
+}

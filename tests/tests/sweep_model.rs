@@ -118,7 +118,7 @@ async fn full_run(
             })?;
         }
     }
-    let wait = Duration::from_secs(60);
+    let wait = Duration::from_mins(1);
     match ending {
         Ending::AbortHalfWay => {
             app.call(
@@ -183,7 +183,7 @@ async fn incremental_run(app: &TestApp, erp: &mut Erp) -> Result<(), TestCaseErr
     let run_id = app.create_run("influencers", "incremental").await;
     app.put_batch(run_id, 1, &records).await;
     app.complete(run_id, 1, records.len() as i64).await;
-    app.wait_for_status(run_id, &["completed"], Duration::from_secs(60))
+    app.wait_for_status(run_id, &["completed"], Duration::from_mins(1))
         .await;
     let after = mysql_rows(app).await;
     check(before.keys().all(|k| after.contains_key(k)), || {
@@ -199,13 +199,13 @@ async fn play(app: &TestApp, steps: Vec<Step>) -> Result<(), TestCaseError> {
     for step in steps {
         match step {
             Step::ChangeInErp(key) if erp.rows.contains_key(&key) => {
-                erp.touch(key, format!("Pessoa {key} v{}", erp.clock))
+                erp.touch(key, format!("Pessoa {key} v{}", erp.clock));
             }
             Step::DeleteFromErp(key) => {
                 erp.rows.remove(&key);
             }
             Step::AddToErp(key) if !erp.rows.contains_key(&key) => {
-                erp.touch(key, format!("Nova {key}"))
+                erp.touch(key, format!("Nova {key}"));
             }
             Step::FullRun { batches, ending } => full_run(app, &erp, batches, &ending).await?,
             Step::IncrementalRun => incremental_run(app, &mut erp).await?,

@@ -20,14 +20,44 @@ const RUN_AFTER_HELP: &str = "\
 The API is DIS_API_URL, with the token DIS_API_TOKEN (environment or dis-sync.toml).
 Exit codes: 0 every run completed; 1 a run did not complete; 3 a sweep is held for an operator's approval.";
 
+const ERP_HELP: &str = "\
+The ERP is the [erp] table of dis-sync.toml or DIS_ERP_* variables (DIS_ERP_HOST, DIS_ERP_DATABASE,
+DIS_ERP_USER, DIS_ERP_PASSWORD, ...); see extractor/ERP.md.";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Sends one entity, or both, to the ingest API as runs and waits for them to settle.
     #[command(after_help = RUN_AFTER_HELP)]
     Run(RunArgs),
+    /// Connects to the ERP and the API, runs each configured statement for 5 rows, and says
+    /// what it found.
+    #[command(after_help = ERP_HELP)]
+    Check(CheckArgs),
+    /// Runs `run` on a cron expression, never two runs at once; stops on Ctrl-C.
+    #[command(after_help = RUN_AFTER_HELP)]
+    Schedule(ScheduleArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The API to check, instead of the configured `DIS_API_URL`.
+    #[arg(long)]
+    pub api_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScheduleArgs {
+    /// When to run: six fields, seconds first ("0 0 3 * * *" is 03:00 every day).
+    #[arg(long)]
+    pub cron: String,
+    /// The time zone the cron expression is read in; the ERP's (`erp.time_zone`) by default.
+    #[arg(long)]
+    pub time_zone: Option<String>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// Where the records come from.
     // Required rather than defaulted: a full run of the wrong source would have DIS's rows swept.
@@ -35,7 +65,8 @@ pub struct RunArgs {
     pub source: Source,
     #[arg(long, value_enum)]
     pub entity: EntityChoice,
-    #[arg(long, value_enum)]
+    /// `full` sees every record and lets the API sweep what the source no longer has.
+    #[arg(long, value_enum, default_value_t = ModeChoice::Full)]
     pub mode: ModeChoice,
     /// Which day of the demo data set to send.
     #[arg(long, value_enum, default_value_t = DayChoice::One)]
@@ -65,11 +96,13 @@ pub struct RunArgs {
     pub api_url: Option<String>,
 }
 
-/// Sources of records; `mssql` (the ERP itself) is planned.
+/// Sources of records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Source {
     /// The built-in deterministic data set.
     Demo,
+    /// The ERP on SQL Server, as configured in the `[erp]` table (see ERP.md).
+    Mssql,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -146,7 +179,9 @@ mod tests {
             "full",
         ])
         .unwrap();
-        let Command::Run(args) = cli.command;
+        let Command::Run(args) = cli.command else {
+            panic!("not a run");
+        };
         assert_eq!(
             args.entity.entities(),
             &[Entity::Influencers, Entity::Contracts]
@@ -156,6 +191,43 @@ mod tests {
             (DayChoice::One, 10_000, 30_000)
         );
         assert_eq!((args.batch_size, args.concurrency), (1000, 4));
+    }
+
+    #[test]
+    fn an_mssql_run_is_full_unless_told_otherwise() {
+        let cli = Cli::try_parse_from([
+            "extractor",
+            "run",
+            "--source",
+            "mssql",
+            "--entity",
+            "contracts",
+        ])
+        .unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("not a run");
+        };
+        assert_eq!((args.source, args.mode), (Source::Mssql, ModeChoice::Full));
+    }
+
+    #[test]
+    fn a_schedule_takes_a_cron_expression_and_the_run_arguments() {
+        let cli = Cli::try_parse_from([
+            "extractor",
+            "schedule",
+            "--cron",
+            "0 0 3 * * *",
+            "--source",
+            "mssql",
+            "--entity",
+            "all",
+        ])
+        .unwrap();
+        let Command::Schedule(args) = cli.command else {
+            panic!("not a schedule");
+        };
+        assert_eq!(args.cron, "0 0 3 * * *");
+        assert_eq!(args.run.entity, EntityChoice::All);
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! The command line: `extractor run --source demo --entity all --mode full`, and its exit codes.
+//! The command line: `extractor run --source demo|mssql --entity all --mode full`, `extractor
+//! check`, `extractor schedule --cron …`, and their exit codes.
 
 mod args;
+mod check;
+mod schedule;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,11 +12,16 @@ use clap::Parser;
 use shared::config::Settings;
 use shared::domain::{Entity, RunMode};
 
-pub use args::{Cli, Command, DayChoice, EntityChoice, ModeChoice, RunArgs, Source};
+pub use args::{
+    CheckArgs, Cli, Command, DayChoice, EntityChoice, ModeChoice, RunArgs, ScheduleArgs, Source,
+};
+pub use check::{check, check_api};
+pub use schedule::schedule;
 
 use crate::client::{ApiClient, RetryPolicy};
 use crate::demo::{DemoDataset, DemoSize};
-use crate::outcome::{RunReport, SyncError};
+use crate::mssql::{ErpConfig, ErpSource};
+use crate::outcome::RunReport;
 use crate::run_protocol::{sync_entity_until, SyncOptions};
 
 /// Every run completed.
@@ -36,11 +44,24 @@ pub async fn main() -> ExitCode {
     shared::telemetry::init(settings.log_json);
     match cli.command {
         Command::Run(args) => ExitCode::from(run(&args, &settings).await),
+        Command::Check(args) => ExitCode::from(check(&args, &settings).await),
+        Command::Schedule(args) => ExitCode::from(schedule(&args, &settings).await),
     }
 }
 
-/// Runs the chosen entities in order and returns the exit code.
+/// Runs the chosen entities in order and returns the exit code. The ERP's statements are
+/// verified before anything connects.
 pub async fn run(args: &RunArgs, settings: &Settings) -> u8 {
+    let erp = match args.source {
+        Source::Demo => None,
+        Source::Mssql => match load_erp() {
+            Ok(erp) => Some(erp),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return EXIT_FAILED;
+            }
+        },
+    };
     let url = args
         .api_url
         .clone()
@@ -58,10 +79,10 @@ pub async fn run(args: &RunArgs, settings: &Settings) -> u8 {
     };
     let mut held = false;
     for &entity in args.entity.entities() {
-        let report = match sync_one(&client, entity, args, &options).await {
+        let report = match sync_one(&client, entity, args, &options, erp.as_ref()).await {
             Ok(report) => report,
             Err(error) => {
-                eprintln!("error: {entity}: {}", chain(&error));
+                eprintln!("error: {entity}: {}", chain(error.as_ref()));
                 return EXIT_FAILED;
             }
         };
@@ -81,32 +102,38 @@ pub async fn run(args: &RunArgs, settings: &Settings) -> u8 {
     }
 }
 
+/// The `[erp]` configuration, verified: statements that are not a single SELECT stop it here.
+pub fn load_erp() -> Result<ErpSource, String> {
+    let config =
+        ErpConfig::load().map_err(|e| format!("the [erp] configuration could not be read: {e}"))?;
+    ErpSource::new(config).map_err(|e| e.to_string())
+}
+
 async fn sync_one(
     client: &ApiClient,
     entity: Entity,
     args: &RunArgs,
     options: &SyncOptions,
-) -> Result<RunReport, SyncError> {
+    erp: Option<&ErpSource>,
+) -> Result<RunReport, Box<dyn std::error::Error + Send + Sync>> {
     let mode = RunMode::from(args.mode);
-    match args.source {
-        Source::Demo => {
-            let size = DemoSize {
-                influencers: args.influencers,
-                contracts: args.contracts,
-            };
-            let demo = DemoDataset::new(size, args.day.into());
-            match entity {
-                Entity::Influencers => {
-                    sync_entity_until(client, entity, mode, demo.influencers(), options, ctrl_c())
-                        .await
-                }
-                Entity::Contracts => {
-                    sync_entity_until(client, entity, mode, demo.contracts(), options, ctrl_c())
-                        .await
-                }
-            }
-        }
+    if let Some(erp) = erp {
+        return Ok(erp.sync(client, entity, mode, options, ctrl_c()).await?);
     }
+    let size = DemoSize {
+        influencers: args.influencers,
+        contracts: args.contracts,
+    };
+    let demo = DemoDataset::new(size, args.day.into());
+    let report = match entity {
+        Entity::Influencers => {
+            sync_entity_until(client, entity, mode, demo.influencers(), options, ctrl_c()).await
+        }
+        Entity::Contracts => {
+            sync_entity_until(client, entity, mode, demo.contracts(), options, ctrl_c()).await
+        }
+    };
+    Ok(report?)
 }
 
 /// Completes on Ctrl-C; never, where signals cannot be listened to.
@@ -117,7 +144,7 @@ async fn ctrl_c() {
 }
 
 /// The error and its causes on one line, as the operator reading a cron mail needs them.
-fn chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

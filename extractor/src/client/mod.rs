@@ -163,6 +163,22 @@ impl ApiClient {
         }
     }
 
+    /// Whether the API is ready to take runs (`GET /readyz`: its MySQL and Redis answer).
+    pub async fn ready(&self) -> Result<(), ApiError> {
+        let _: serde_json::Value = self
+            .call(Method::GET, "/readyz".into(), None, Replay::Safe)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the API accepts the token, by reading the latest run (`GET /v1/runs?limit=1`).
+    pub async fn check_token(&self) -> Result<(), ApiError> {
+        let _: serde_json::Value = self
+            .call(Method::GET, "/v1/runs?limit=1".into(), None, Replay::Safe)
+            .await?;
+        Ok(())
+    }
+
     /// The status and counts of a run (`GET /v1/runs/{run_id}`).
     pub async fn get_run(&self, run_id: i64) -> Result<RunView, ApiError> {
         let path = format!("/v1/runs/{run_id}");

@@ -3,6 +3,9 @@
 // Each test binary compiles this module and uses only some of the helpers.
 #![allow(dead_code)]
 
+pub mod erp;
+pub mod tds_proxy;
+
 use std::time::Duration;
 
 use extractor::{ApiClient, RetryPolicy, SyncOptions};

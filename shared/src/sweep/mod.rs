@@ -7,7 +7,7 @@ mod undo;
 pub use plan::{plan_sweep, SweepPlan};
 pub use undo::undo_sweep;
 
-use sqlx::{MySqlPool, Row};
+use sqlx::MySqlPool;
 
 use crate::db::records::stored_columns;
 use crate::db::runs::{get_run, transition, RunView};
@@ -148,10 +148,12 @@ async fn sweep_locked(
         });
     }
     let mut deleted = 0;
-    loop {
-        let chunk = delete_chunk(pool, &run).await?;
-        deleted += chunk;
-        if chunk < SWEEP_CHUNK {
+    let mut after = 0;
+    // Chunks walk the keys upwards, so the whole sweep reads the table once.
+    while let Some(chunk) = delete_chunk(pool, &run, after).await? {
+        deleted += chunk.deleted;
+        after = chunk.last_key;
+        if chunk.keys < SWEEP_CHUNK {
             break;
         }
     }
@@ -167,8 +169,19 @@ async fn sweep_locked(
     Ok(SweepOutcome::Swept { deleted })
 }
 
-/// Copies up to one chunk of candidates to the audit table and deletes them, in one transaction.
-async fn delete_chunk(pool: &MySqlPool, run: &RunView) -> Result<i64, sqlx::Error> {
+struct Chunk {
+    keys: i64,
+    deleted: i64,
+    last_key: i64,
+}
+
+/// Copies up to one chunk of candidates above `after` to the audit table and deletes them, in one
+/// transaction. `None` when there is nothing left, or the run stopped sweeping.
+async fn delete_chunk(
+    pool: &MySqlPool,
+    run: &RunView,
+    after: i64,
+) -> Result<Option<Chunk>, sqlx::Error> {
     let table = run.entity().as_str();
     let mut tx = pool.begin().await?;
     // Each chunk re-checks, under a lock on the run, that the run is still sweeping: whatever moved
@@ -179,16 +192,19 @@ async fn delete_chunk(pool: &MySqlPool, run: &RunView) -> Result<i64, sqlx::Erro
             .fetch_optional(&mut *tx)
             .await?;
     if status.as_deref() != Some(RunStatus::Sweeping.as_str()) {
-        return Ok(0);
+        return Ok(None);
     }
-    let select = format!("SELECT t.erp_id FROM {table} t WHERE {CANDIDATE_CONDITION} ORDER BY t.erp_id LIMIT ? FOR UPDATE");
+    let select = format!(
+        "SELECT t.erp_id FROM {table} t WHERE {CANDIDATE_CONDITION} AND t.erp_id > ? ORDER BY t.erp_id LIMIT ? FOR UPDATE"
+    );
     let keys: Vec<i64> = bind_candidates(sqlx::query_scalar(&select), run)
+        .bind(after)
         .bind(SWEEP_CHUNK)
         .fetch_all(&mut *tx)
         .await?;
-    if keys.is_empty() {
-        return Ok(0);
-    }
+    let Some(&last_key) = keys.last() else {
+        return Ok(None);
+    };
     let key_list = keys
         .iter()
         .map(i64::to_string)
@@ -211,17 +227,9 @@ async fn delete_chunk(pool: &MySqlPool, run: &RunView) -> Result<i64, sqlx::Erro
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(gone)
-}
-
-/// Keys an operator can expect a run's sweep to have deleted, from the audit table.
-pub async fn swept_keys(pool: &MySqlPool, run: &RunView) -> Result<Vec<i64>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT erp_id FROM {}_swept WHERE swept_by_run_id = ? ORDER BY erp_id",
-        run.entity().as_str()
-    ))
-    .bind(run.run_id)
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(|r| r.try_get("erp_id")).collect()
+    Ok(Some(Chunk {
+        keys: keys.len() as i64,
+        deleted: gone,
+        last_key,
+    }))
 }

@@ -1,18 +1,24 @@
 //! Drives one run of the ingest API: open it, stream the records in batches, declare its end,
 //! and wait until the API has settled it. A run given up on is aborted, so it is never swept.
 
+mod settle;
+
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use futures::stream::{self, StreamExt};
+use futures::stream::{self, Stream, StreamExt, TryChunksError, TryStreamExt};
 use serde::Serialize;
 use shared::domain::{Entity, RunMode};
 
 use crate::batches::Batches;
 use crate::client::{ApiClient, ApiError};
 use crate::outcome::{AbortOutcome, RunReport, SyncError};
-use crate::progress::{Progress, Sent};
-use crate::wire::{BatchReceipt, RecordError, RunView};
+use crate::progress::Progress;
+use crate::wire::BatchReceipt;
+use settle::{report, wait_until_settled, Posted};
+
+/// Why a source stopped yielding records; it aborts the run.
+pub type SourceError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How rejections are kept for the report; the API keeps them all.
 const REJECTION_SAMPLES: usize = 5;
@@ -82,6 +88,54 @@ where
     R: Serialize,
     S: Future<Output = ()>,
 {
+    let batches = stream::iter(Batches::new(records.into_iter(), options.batch_size)).map(Ok);
+    drive(client, entity, mode, batches, options, stop).await
+}
+
+/// [`sync_entity_until`] for a source that reads asynchronously and can fail, such as the ERP:
+/// records are cut into batches as they arrive, and a source error aborts the run, so a run
+/// that did not see every record can never be swept.
+pub async fn sync_entity_stream_until<T, R, E, S>(
+    client: &ApiClient,
+    entity: Entity,
+    mode: RunMode,
+    records: T,
+    options: &SyncOptions,
+    stop: S,
+) -> Result<RunReport, SyncError>
+where
+    T: Stream<Item = Result<R, E>>,
+    R: Serialize,
+    E: Into<SourceError>,
+    S: Future<Output = ()>,
+{
+    let mut seq = 0;
+    let batches = records
+        .map_err(Into::into)
+        .try_chunks(options.batch_size.max(1))
+        .map(
+            move |chunk: Result<Vec<R>, TryChunksError<R, SourceError>>| {
+                seq += 1;
+                chunk.map(|batch| (seq, batch)).map_err(|error| error.1)
+            },
+        );
+    drive(client, entity, mode, batches, options, stop).await
+}
+
+/// Opens the run, delivers the batches, and waits for the API to settle the run.
+async fn drive<B, R, S>(
+    client: &ApiClient,
+    entity: Entity,
+    mode: RunMode,
+    batches: B,
+    options: &SyncOptions,
+    stop: S,
+) -> Result<RunReport, SyncError>
+where
+    B: Stream<Item = Result<(u64, Vec<R>), SourceError>>,
+    R: Serialize,
+    S: Future<Output = ()>,
+{
     let started = Instant::now();
     let run_id = client
         .create_run(entity, mode)
@@ -95,7 +149,7 @@ where
     let progress = Progress::new(options.progress, entity, run_id);
     let mut stop = std::pin::pin!(stop);
     let delivered = tokio::select! {
-        delivered = deliver(client, run_id, records, options, &progress) => delivered,
+        delivered = deliver(client, run_id, batches, options, &progress) => delivered,
         () = &mut stop => Err(Failure::Interrupted),
     };
     let posted = match delivered {
@@ -113,51 +167,25 @@ where
 
 /// What went wrong before the run's end was declared, and so calls for an abort.
 enum Failure {
+    Source(SourceError),
     Batch { seq: u64, source: ApiError },
     Complete(ApiError),
     Interrupted,
 }
 
-/// Batches and records sent, and the first rejections.
-#[derive(Default)]
-struct Posted {
-    sent: Sent,
-    rejections: Vec<RecordError>,
-}
-
-impl Posted {
-    fn add(&mut self, records: u64, receipt: BatchReceipt) {
-        if receipt.accepted + receipt.rejected != records {
-            tracing::warn!(
-                seq = receipt.seq,
-                records,
-                ?receipt,
-                "the API's counts do not add up to the batch"
-            );
-        }
-        self.sent.batches += 1;
-        self.sent.records += records;
-        self.sent.accepted += receipt.accepted;
-        self.sent.rejected += receipt.rejected;
-        let room = REJECTION_SAMPLES.saturating_sub(self.rejections.len());
-        self.rejections
-            .extend(receipt.errors.into_iter().take(room));
-    }
-}
-
 /// Sends every batch, then declares the run's end with what was sent.
-async fn deliver<I, R>(
+async fn deliver<B, R>(
     client: &ApiClient,
     run_id: i64,
-    records: I,
+    batches: B,
     options: &SyncOptions,
     progress: &Progress,
 ) -> Result<Posted, Failure>
 where
-    I: IntoIterator<Item = R>,
+    B: Stream<Item = Result<(u64, Vec<R>), SourceError>>,
     R: Serialize,
 {
-    let posted = post_batches(client, run_id, records, options, progress).await?;
+    let posted = post_batches(client, run_id, batches, options, progress).await?;
     client
         .complete(run_id, posted.sent.batches, posted.sent.records)
         .await
@@ -171,64 +199,41 @@ where
     Ok(posted)
 }
 
-/// Posts the batches with at most `concurrency` in flight; the iterator is only read as fast as
+/// Posts the batches with at most `concurrency` in flight; the source is only read as fast as
 /// batches are answered, so memory holds `concurrency` batches whatever the size of the source.
-async fn post_batches<I, R>(
+async fn post_batches<B, R>(
     client: &ApiClient,
     run_id: i64,
-    records: I,
+    batches: B,
     options: &SyncOptions,
     progress: &Progress,
 ) -> Result<Posted, Failure>
 where
-    I: IntoIterator<Item = R>,
+    B: Stream<Item = Result<(u64, Vec<R>), SourceError>>,
     R: Serialize,
 {
-    let batches = Batches::new(records.into_iter(), options.batch_size);
-    let mut answers = stream::iter(batches)
-        .map(|(seq, batch)| async move {
-            let answer = client.put_batch(run_id, seq, &batch).await;
-            (seq, batch.len() as u64, answer)
-        })
-        .buffer_unordered(options.concurrency.max(1));
+    let mut answers = std::pin::pin!(batches
+        .map(|next| put_batch(client, run_id, next))
+        .buffer_unordered(options.concurrency.max(1)));
     let mut posted = Posted::default();
-    while let Some((seq, records, answer)) = answers.next().await {
-        let receipt = answer.map_err(|source| Failure::Batch { seq, source })?;
+    while let Some(answer) = answers.next().await {
+        let (records, receipt) = answer?;
         posted.add(records, receipt);
         progress.sent(&posted.sent);
     }
     Ok(posted)
 }
 
-/// Polls the run until it is final or held, or the wait times out.
-async fn wait_until_settled(
+/// Sends one batch the source produced, or passes on the source's failure.
+async fn put_batch<R: Serialize>(
     client: &ApiClient,
     run_id: i64,
-    options: &SyncOptions,
-    progress: &Progress,
-) -> Result<RunView, SyncError> {
-    let started = Instant::now();
-    loop {
-        let run = client
-            .get_run(run_id)
-            .await
-            .map_err(|source| SyncError::Status { run_id, source })?;
-        progress.waiting(&run);
-        if run.settled() {
-            return Ok(run);
-        }
-        if options
-            .wait_timeout
-            .is_some_and(|limit| started.elapsed() >= limit)
-        {
-            return Err(SyncError::WaitTimedOut {
-                run_id,
-                status: run.status,
-                waited: started.elapsed(),
-            });
-        }
-        tokio::time::sleep(options.poll_interval).await;
-    }
+    next: Result<(u64, Vec<R>), SourceError>,
+) -> Result<(u64, BatchReceipt), Failure> {
+    let (seq, batch) = next.map_err(Failure::Source)?;
+    let answer = client.put_batch(run_id, seq, &batch).await;
+    let receipt = answer.map_err(|source| Failure::Batch { seq, source })?;
+    Ok((batch.len() as u64, receipt))
 }
 
 /// Aborts the run, so a partial run can never be swept, and says why it was given up.
@@ -253,29 +258,10 @@ async fn give_up(client: &ApiClient, run_id: i64, failure: Failure) -> SyncError
             abort,
         },
         Failure::Interrupted => SyncError::Interrupted { run_id, abort },
-    }
-}
-
-fn report(
-    entity: Entity,
-    mode: RunMode,
-    posted: &Posted,
-    run: RunView,
-    elapsed: Duration,
-) -> RunReport {
-    let count = |n: i64| u64::try_from(n).unwrap_or(0);
-    RunReport {
-        run_id: run.run_id,
-        entity,
-        mode,
-        status: run.status,
-        status_reason: run.status_reason,
-        batches: posted.sent.batches,
-        records: posted.sent.records,
-        accepted: count(run.accepted_records),
-        rejected: count(run.rejected_records),
-        loaded: count(run.loaded_records),
-        elapsed,
-        rejection_samples: posted.rejections.clone(),
+        Failure::Source(source) => SyncError::Source {
+            run_id,
+            source,
+            abort,
+        },
     }
 }

@@ -1,0 +1,93 @@
+//! The end of a run: what was posted, the wait until the API settles the run, and the report.
+
+use std::time::{Duration, Instant};
+
+use shared::domain::{Entity, RunMode};
+
+use super::{SyncOptions, REJECTION_SAMPLES};
+use crate::client::ApiClient;
+use crate::outcome::{RunReport, SyncError};
+use crate::progress::{Progress, Sent};
+use crate::wire::{BatchReceipt, RecordError, RunView};
+
+/// Batches and records sent, and the first rejections.
+#[derive(Default)]
+pub(super) struct Posted {
+    pub(super) sent: Sent,
+    pub(super) rejections: Vec<RecordError>,
+}
+
+impl Posted {
+    pub(super) fn add(&mut self, records: u64, receipt: BatchReceipt) {
+        if receipt.accepted + receipt.rejected != records {
+            tracing::warn!(
+                seq = receipt.seq,
+                records,
+                ?receipt,
+                "the API's counts do not add up to the batch"
+            );
+        }
+        self.sent.batches += 1;
+        self.sent.records += records;
+        self.sent.accepted += receipt.accepted;
+        self.sent.rejected += receipt.rejected;
+        let room = REJECTION_SAMPLES.saturating_sub(self.rejections.len());
+        self.rejections
+            .extend(receipt.errors.into_iter().take(room));
+    }
+}
+
+/// Polls the run until it is final or held, or the wait times out.
+pub(super) async fn wait_until_settled(
+    client: &ApiClient,
+    run_id: i64,
+    options: &SyncOptions,
+    progress: &Progress,
+) -> Result<RunView, SyncError> {
+    let started = Instant::now();
+    loop {
+        let run = client
+            .get_run(run_id)
+            .await
+            .map_err(|source| SyncError::Status { run_id, source })?;
+        progress.waiting(&run);
+        if run.settled() {
+            return Ok(run);
+        }
+        if options
+            .wait_timeout
+            .is_some_and(|limit| started.elapsed() >= limit)
+        {
+            return Err(SyncError::WaitTimedOut {
+                run_id,
+                status: run.status,
+                waited: started.elapsed(),
+            });
+        }
+        tokio::time::sleep(options.poll_interval).await;
+    }
+}
+
+pub(super) fn report(
+    entity: Entity,
+    mode: RunMode,
+    posted: &Posted,
+    run: RunView,
+    elapsed: Duration,
+) -> RunReport {
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    RunReport {
+        run_id: run.run_id,
+        entity,
+        mode,
+        status: run.status,
+        status_reason: run.status_reason,
+        batches: posted.sent.batches,
+        records: posted.sent.records,
+        accepted: count(run.accepted_records),
+        rejected: count(run.rejected_records),
+        loaded: count(run.loaded_records),
+        elapsed,
+        rejection_samples: posted.rejections.clone(),
+    }
+}
