@@ -3,9 +3,12 @@
 
 use std::time::{Duration, Instant};
 
+use shared::db::jobs::apply_job;
 use shared::db::records::upsert_influencers;
+use shared::domain::RunMode;
 use shared::domain::{Influencer, InfluencerWire};
 use shared::jobs::RECORDS_PER_JOB;
+use shared::jobs::{ApplyBatch, Records};
 use sqlx::MySqlPool;
 
 use crate::env::BenchEnv;
@@ -17,6 +20,9 @@ pub struct RawFigures {
     pub resync_rps: f64,
     /// The re-sync without the run stamp: what it would cost if unchanged rows were not written.
     pub resync_unstamped_rps: f64,
+    /// A first load through the worker's own transaction (progress row, upsert, commit) but no
+    /// queue and no API: splits the pipeline's cost between the database side and the rest.
+    pub first_via_apply_rps: f64,
 }
 
 /// The same statements as the pipeline's, stamp included: a full run writes every row it sees,
@@ -31,7 +37,10 @@ pub async fn measure(
     let again = upsert_all(&env.pool, parsed(resync), connections, Some(2)).await?;
     let resync_again = with_changed_share(resync, changed_share(day_one, resync));
     let unstamped = upsert_all(&env.pool, parsed(&resync_again), connections, None).await?;
+    env.reset_tables().await?;
+    let via_apply = apply_all(&env.pool, parsed(day_one), connections).await?;
     Ok(RawFigures {
+        first_via_apply_rps: rate(day_one.len(), via_apply),
         first_rps: rate(day_one.len(), first),
         resync_rps: rate(resync.len(), again),
         resync_unstamped_rps: rate(day_one.len(), unstamped),
@@ -66,6 +75,48 @@ pub async fn upsert_all(
                 let mut conn = pool.acquire().await?;
                 for chunk in lane {
                     upsert_influencers(&mut conn, &chunk, full_run).await?;
+                }
+                Ok::<_, sqlx::Error>(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    Ok(started.elapsed())
+}
+
+/// Applies `rows` as the worker does (`apply_job`: progress row and upsert in one transaction),
+/// over `connections` lanes, without the queue.
+async fn apply_all(
+    pool: &MySqlPool,
+    rows: Vec<Influencer>,
+    connections: usize,
+) -> anyhow::Result<Duration> {
+    let jobs: Vec<ApplyBatch> = rows
+        .chunks(RECORDS_PER_JOB)
+        .enumerate()
+        .map(|(chunk, records)| ApplyBatch {
+            run_id: 1,
+            mode: RunMode::Full,
+            batch_seq: 1,
+            chunk: chunk as i32,
+            indices: (0..records.len() as i32).collect(),
+            records: Records::Influencers(records.to_vec()),
+        })
+        .collect();
+    let mut lanes: Vec<Vec<ApplyBatch>> = (0..connections).map(|_| Vec::new()).collect();
+    for (i, job) in jobs.into_iter().enumerate() {
+        lanes[i % connections].push(job);
+    }
+    let started = Instant::now();
+    let tasks: Vec<_> = lanes
+        .into_iter()
+        .map(|lane| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                for job in lane {
+                    apply_job(&pool, &job).await?;
                 }
                 Ok::<_, sqlx::Error>(())
             })

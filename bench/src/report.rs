@@ -47,6 +47,19 @@ impl Figures {
                 String::new(),
             ),
             (
+                "  same, without the run stamp (rows/s)",
+                format!("{:.0}", self.raw.resync_unstamped_rps),
+                "not a ceiling: a full run must stamp what it saw".into(),
+            ),
+            (
+                "worker transaction, no queue (rows/s)",
+                format!("{:.0}", self.raw.first_via_apply_rps),
+                format!(
+                    "{:.2} × raw first load",
+                    self.raw.first_via_apply_rps / self.raw.first_rps
+                ),
+            ),
+            (
                 "pipeline, first load (rows/s)",
                 format!("{:.0}", self.pipeline.first_rps),
                 format!("{:.2} × raw (target ≥ 0.70)", self.ratio_first()),
@@ -102,6 +115,7 @@ impl Figures {
             "ratio_first": (self.ratio_first() * 1000.0).round() / 1000.0,
             "raw_resync_rps": self.raw.resync_rps.round(),
             "raw_resync_unstamped_rps": self.raw.resync_unstamped_rps.round(),
+            "apply_direct_first_rps": self.raw.first_via_apply_rps.round(),
             "pipeline_resync_rps": self.pipeline.resync_rps.round(),
             "ratio_resync": (self.ratio_resync() * 1000.0).round() / 1000.0,
             "api_only_rps": self.api_only_rps.round(),

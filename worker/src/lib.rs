@@ -4,6 +4,7 @@ pub mod apply;
 pub mod config;
 pub mod isolate;
 pub mod service;
+pub mod settler;
 pub mod sweep_job;
 
 pub use apply::{apply_batch, JobOutcome};

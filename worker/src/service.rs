@@ -7,16 +7,13 @@ use apalis::prelude::*;
 use sqlx::MySqlPool;
 
 use shared::config::Settings;
-use shared::db::lifecycle::{settle_run, Settled};
-use shared::db::runs::run_status;
-use shared::domain::RunStatus;
 use shared::jobs::{
-    apply_batch_storage, connect_redis, enqueue_sweep, sweep_run_storage, ApplyBatch, SweepRun,
-    SweepRunStorage,
+    apply_batch_storage, connect_redis, sweep_run_storage, ApplyBatch, SweepRun, SweepRunStorage,
 };
 
 use crate::apply::apply_batch;
 use crate::config::RetryConfig;
+use crate::settler::run_settler;
 use crate::sweep_job::{sweep_run, SweepSettings};
 
 /// What every handler needs; shared by all jobs of a process.
@@ -28,21 +25,10 @@ pub struct WorkerDeps {
     pub sweep: SweepSettings,
 }
 
-/// After a job, a closing run may have become complete: settle it and start its sweep.
-pub async fn settle_after_job(deps: &WorkerDeps, run_id: i64) -> Result<(), BoxDynError> {
-    if run_status(&deps.pool, run_id).await? != Some(RunStatus::Closing) {
-        return Ok(());
-    }
-    if settle_run(&deps.pool, run_id).await? == Settled::ReadyToSweep {
-        enqueue_sweep(&mut deps.sweeps.clone(), run_id).await?;
-    }
-    Ok(())
-}
-
 async fn handle_apply(job: ApplyBatch, deps: Data<Arc<WorkerDeps>>) -> Result<(), BoxDynError> {
     let outcome = apply_batch(&deps.pool, &job, deps.retry).await?;
     tracing::debug!(run_id = job.run_id, job = %job.key(), ?outcome, "job done");
-    settle_after_job(&deps, job.run_id).await
+    Ok(())
 }
 
 async fn handle_sweep(job: SweepRun, deps: Data<Arc<WorkerDeps>>) -> Result<(), BoxDynError> {
@@ -72,12 +58,15 @@ pub async fn run_workers(
     let sweep_deps = deps.clone();
     let sweeps = deps.sweeps.clone();
     tracing::info!(?settings, "worker starting");
-    Monitor::new()
+    let settler = tokio::spawn(run_settler(deps.pool.clone(), deps.sweeps.clone()));
+    let monitored = Monitor::new()
         .register(move |_| {
             WorkerBuilder::new("dis-apply-batch")
                 .backend(applies.clone())
                 .data(deps.clone())
                 .concurrency(concurrency)
+                // Without it a worker's jobs share one task, and so one core, for their CPU work.
+                .parallelize(tokio::spawn)
                 .build(handle_apply)
         })
         .register(move |_| {
@@ -89,6 +78,8 @@ pub async fn run_workers(
                 .build(handle_sweep)
         })
         .run_with_signal(shutdown)
-        .await?;
+        .await;
+    settler.abort();
+    monitored?;
     Ok(())
 }

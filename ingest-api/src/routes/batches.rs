@@ -10,10 +10,9 @@ use futures::stream;
 use sha2::{Digest, Sha256};
 
 use shared::db::batches::{file_pending_batch, find_batch, mark_batch_enqueued, StoredBatch};
-use shared::db::runs::RunView;
+use shared::db::runs::{get_run_head, RunHead};
 use shared::domain::RunStatus;
 
-use super::find_run;
 use super::runs::settle_and_follow_up;
 use crate::app::AppState;
 use crate::auth::{Caller, Scope};
@@ -29,7 +28,7 @@ fn stored_answer(stored: &StoredBatch) -> Response {
         .into_response()
 }
 
-fn check_accepting(run: &RunView, seq: i64) -> Result<(), ApiError> {
+fn check_accepting(run: &RunHead, seq: i64) -> Result<(), ApiError> {
     match run.status() {
         RunStatus::Open => Ok(()),
         RunStatus::Closing if seq <= run.declared_batches.unwrap_or(0) => Ok(()),
@@ -60,7 +59,9 @@ pub async fn put_batch(
     if seq < 1 {
         return Err(ApiError::BadRequest("batch numbers start at 1".into()));
     }
-    let run = find_run(&state, run_id).await?;
+    let run = get_run_head(&state.pool, run_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("run {run_id} does not exist")))?;
     let body_sha256 = hex::encode(Sha256::digest(&body));
     let stored = find_batch(&state.pool, run_id, seq).await?;
     if let Some(stored) = &stored {

@@ -28,6 +28,9 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Res
     let pool = MySqlPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
+        // A ping before every checkout is a round trip per job; a dead connection fails the
+        // statement instead, which is retried as a lost connection.
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;

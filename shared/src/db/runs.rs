@@ -189,3 +189,43 @@ pub async fn run_status(pool: &MySqlPool, run_id: i64) -> Result<Option<RunStatu
         .await?;
     Ok(status.and_then(|s| RunStatus::parse(&s).ok()))
 }
+
+/// What a batch needs to know of its run; one primary-key read, without the progress counts.
+#[derive(Debug, Clone, FromRow)]
+pub struct RunHead {
+    pub run_id: i64,
+    pub entity: String,
+    pub mode: String,
+    pub status: String,
+    pub declared_batches: Option<i64>,
+}
+
+impl RunHead {
+    pub fn status(&self) -> RunStatus {
+        RunStatus::parse(&self.status).unwrap_or(RunStatus::Failed)
+    }
+
+    pub fn mode(&self) -> RunMode {
+        RunMode::parse(&self.mode).unwrap_or(RunMode::Incremental)
+    }
+
+    pub fn entity(&self) -> Entity {
+        Entity::parse(&self.entity).unwrap_or(Entity::Influencers)
+    }
+}
+
+pub async fn get_run_head(pool: &MySqlPool, run_id: i64) -> Result<Option<RunHead>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id AS run_id, entity, mode, status, declared_batches FROM sync_runs WHERE id = ?",
+    )
+    .bind(run_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Runs waiting for their last batches or jobs.
+pub async fn closing_run_ids(pool: &MySqlPool) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM sync_runs WHERE status = 'closing' ORDER BY id")
+        .fetch_all(pool)
+        .await
+}
