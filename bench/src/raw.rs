@@ -62,28 +62,18 @@ pub async fn upsert_all(
         .chunks(RECORDS_PER_JOB)
         .map(<[Influencer]>::to_vec)
         .collect();
-    let mut lanes: Vec<Vec<Vec<Influencer>>> = (0..connections).map(|_| Vec::new()).collect();
-    for (i, chunk) in chunks.into_iter().enumerate() {
-        lanes[i % connections].push(chunk);
-    }
-    let started = Instant::now();
-    let tasks: Vec<_> = lanes
-        .into_iter()
-        .map(|lane| {
-            let pool = pool.clone();
-            tokio::spawn(async move {
-                let mut conn = pool.acquire().await?;
-                for chunk in lane {
-                    upsert_influencers(&mut conn, &chunk, full_run).await?;
-                }
-                Ok::<_, sqlx::Error>(())
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await??;
-    }
-    Ok(started.elapsed())
+    let pool = pool.clone();
+    timed_lanes(deal(chunks, connections), move |lane| {
+        let pool = pool.clone();
+        async move {
+            let mut conn = pool.acquire().await?;
+            for chunk in lane {
+                upsert_influencers(&mut conn, &chunk, full_run).await?;
+            }
+            Ok(())
+        }
+    })
+    .await
 }
 
 /// Applies `rows` as the worker does (`apply_job`: progress row and upsert in one transaction),
@@ -105,25 +95,41 @@ async fn apply_all(
             records: Records::Influencers(records.to_vec()),
         })
         .collect();
-    let mut lanes: Vec<Vec<ApplyBatch>> = (0..connections).map(|_| Vec::new()).collect();
-    for (i, job) in jobs.into_iter().enumerate() {
-        lanes[i % connections].push(job);
-    }
+    let pool = pool.clone();
+    timed_lanes(deal(jobs, connections), move |lane| {
+        let pool = pool.clone();
+        async move {
+            for job in lane {
+                apply_job(&pool, &job).await?;
+            }
+            Ok(())
+        }
+    })
+    .await
+}
+
+/// Runs `work` on every lane at once, each on its own task; the time until the last one ends.
+async fn timed_lanes<T, F, Fut>(lanes: Vec<Vec<T>>, work: F) -> anyhow::Result<Duration>
+where
+    F: Fn(Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'static,
+{
     let started = Instant::now();
     let tasks: Vec<_> = lanes
         .into_iter()
-        .map(|lane| {
-            let pool = pool.clone();
-            tokio::spawn(async move {
-                for job in lane {
-                    apply_job(&pool, &job).await?;
-                }
-                Ok::<_, sqlx::Error>(())
-            })
-        })
+        .map(|lane| tokio::spawn(work(lane)))
         .collect();
     for task in tasks {
         task.await??;
     }
     Ok(started.elapsed())
+}
+
+/// Deals `items` round-robin into `lanes` lists, item `i` to lane `i % lanes`, order kept.
+fn deal<T>(items: Vec<T>, lanes: usize) -> Vec<Vec<T>> {
+    let mut dealt: Vec<Vec<T>> = (0..lanes).map(|_| Vec::new()).collect();
+    for (i, item) in items.into_iter().enumerate() {
+        dealt[i % lanes].push(item);
+    }
+    dealt
 }

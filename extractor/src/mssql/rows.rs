@@ -9,33 +9,6 @@ use tiberius::{Column, ColumnData, Row};
 use super::errors::ErpError;
 use super::time::erp_timestamp_to_wire;
 
-const INFLUENCER_COLUMNS: &[&str] = &[
-    "erp_id",
-    "name",
-    "handle",
-    "email",
-    "phone",
-    "platform",
-    "followers",
-    "document",
-    "city",
-    "state",
-    "status",
-    "source_updated_at",
-];
-
-const CONTRACT_COLUMNS: &[&str] = &[
-    "erp_id",
-    "influencer_erp_id",
-    "campaign",
-    "amount",
-    "currency",
-    "starts_on",
-    "ends_on",
-    "status",
-    "source_updated_at",
-];
-
 /// A record read from the ERP, serialized exactly as its wire form.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -55,10 +28,7 @@ impl ErpRecord {
 
 /// The canonical columns an entity's statement must return, in their wire order.
 pub fn canonical_columns(entity: Entity) -> &'static [&'static str] {
-    match entity {
-        Entity::Influencers => INFLUENCER_COLUMNS,
-        Entity::Contracts => CONTRACT_COLUMNS,
-    }
+    entity.field_names()
 }
 
 /// Where each canonical column sits in a result; names match whatever their case.

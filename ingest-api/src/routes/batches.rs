@@ -29,7 +29,7 @@ fn stored_answer(stored: &StoredBatch) -> Response {
 }
 
 fn check_accepting(run: &RunHead, seq: i64) -> Result<(), ApiError> {
-    match run.status() {
+    match run.status {
         RunStatus::Open => Ok(()),
         RunStatus::Closing if seq <= run.declared_batches.unwrap_or(0) => Ok(()),
         status => Err(ApiError::conflict(
@@ -77,14 +77,14 @@ pub async fn put_batch(
     } else {
         check_accepting(&run, seq)?;
     }
-    let intake = take_in(&body, run_id, run.mode(), run.entity(), seq)?;
+    let intake = take_in(&body, run_id, run.mode, run.entity, seq)?;
     let response =
         serde_json::to_string(&intake.receipt).map_err(|e| ApiError::Internal(e.into()))?;
     if stored.is_none() {
         let filed = file_pending_batch(
             &state.pool,
             run_id,
-            run.entity(),
+            run.entity,
             seq,
             &body_sha256,
             intake.counts(),
@@ -114,7 +114,7 @@ pub async fn put_batch(
         rejected = intake.receipt.rejected,
         "batch received"
     );
-    if run.status() == RunStatus::Closing {
+    if run.status == RunStatus::Closing {
         settle_and_follow_up(&state, run_id).await?;
     }
     Ok((

@@ -93,7 +93,7 @@ pub async fn complete_run(
     // Repeating the same declaration is answered like the first one (the client may have retried).
     let repeated = same_declaration
         && matches!(
-            run.status(),
+            run.status,
             RunStatus::Closing | RunStatus::Sweeping | RunStatus::Held | RunStatus::Completed
         );
     if !repeated && !declare_end(&state.pool, run_id, end.batches, end.records).await? {
@@ -132,9 +132,9 @@ pub async fn abort_run(
         Some(&format!("aborted by {}", caller.name)),
     )
     .await?;
-    if !moved && run.status() != RunStatus::Aborted {
+    if !moved && run.status != RunStatus::Aborted {
         let current = find_run(&state, run_id).await?;
-        if current.status() != RunStatus::Aborted {
+        if current.status != RunStatus::Aborted {
             return Err(ApiError::conflict(
                 "run_not_abortable",
                 format!("run {run_id} is {} and cannot be aborted", current.status),

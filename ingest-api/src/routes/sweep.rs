@@ -30,7 +30,7 @@ pub async fn sweep_plan(
     ApiQuery(page): ApiQuery<KeyPage>,
 ) -> Result<Json<SweepPlan>, ApiError> {
     let run = find_run(&state, run_id).await?;
-    if run.mode() != RunMode::Full {
+    if run.mode != RunMode::Full {
         return Err(ApiError::conflict(
             "not_a_full_run",
             format!("run {run_id} is incremental: it never deletes"),
@@ -57,7 +57,7 @@ pub async fn approve_sweep(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Scope::Ops])?;
     let run = find_run(&state, run_id).await?;
-    if run.status() != RunStatus::Held {
+    if run.status != RunStatus::Held {
         return Err(ApiError::conflict(
             "run_not_held",
             format!("run {run_id} is {}, not held", run.status),
@@ -105,7 +105,7 @@ pub async fn undo(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Scope::Ops])?;
     let run = find_run(&state, run_id).await?;
-    if run.mode() != RunMode::Full || run.status() != RunStatus::Completed {
+    if run.mode != RunMode::Full || run.status != RunStatus::Completed {
         return Err(ApiError::conflict(
             "nothing_to_undo",
             format!("run {run_id} is not a completed full run"),

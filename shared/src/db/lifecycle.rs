@@ -28,7 +28,7 @@ pub async fn settle_run(pool: &MySqlPool, run_id: i64) -> Result<Settled, sqlx::
     let Some(run) = get_run(pool, run_id).await? else {
         return Ok(Settled::NotClosing);
     };
-    if run.status() != RunStatus::Closing {
+    if run.status != RunStatus::Closing {
         return Ok(Settled::NotClosing);
     }
     let declared_batches = run.declared_batches.unwrap_or(0);
@@ -60,7 +60,7 @@ pub async fn settle_run(pool: &MySqlPool, run_id: i64) -> Result<Settled, sqlx::
     if run.received_batches < declared_batches || run.jobs_applied < run.jobs_enqueued {
         return Ok(Settled::Waiting);
     }
-    let (next, settled) = match run.mode() {
+    let (next, settled) = match run.mode {
         RunMode::Incremental => (RunStatus::Completed, Settled::Completed),
         RunMode::Full => (RunStatus::Sweeping, Settled::ReadyToSweep),
     };

@@ -10,37 +10,15 @@ use sqlx::{MySql, MySqlConnection, QueryBuilder};
 
 use crate::domain::{Contract, Entity, Influencer};
 
-const INFLUENCER_COLUMNS: [&str; 11] = [
-    "name",
-    "handle",
-    "email",
-    "phone",
-    "platform",
-    "followers",
-    "document",
-    "city",
-    "state",
-    "status",
-    "source_updated_at",
-];
-
-const CONTRACT_COLUMNS: [&str; 8] = [
-    "influencer_erp_id",
-    "campaign",
-    "amount",
-    "currency",
-    "starts_on",
-    "ends_on",
-    "status",
-    "source_updated_at",
-];
+/// The record's fields after its key, in canonical order: the columns an upsert writes. The
+/// upserts below bind values in this same order.
+fn value_columns(entity: Entity) -> &'static [&'static str] {
+    &entity.field_names()[1..]
+}
 
 /// Every stored column of a table, in one order, for copies between a table and its audit twin.
 pub fn stored_columns(entity: Entity) -> String {
-    let fields: &[&str] = match entity {
-        Entity::Influencers => &INFLUENCER_COLUMNS,
-        Entity::Contracts => &CONTRACT_COLUMNS,
-    };
+    let fields = value_columns(entity);
     format!(
         "erp_id, {}, source_updated_ns, last_full_run_id",
         fields.join(", ")
@@ -78,7 +56,7 @@ pub async fn upsert_influencers(
         return Ok(0);
     }
     let mut builder = QueryBuilder::<MySql>::new("INSERT INTO influencers (erp_id, ");
-    builder.push(INFLUENCER_COLUMNS.join(", "));
+    builder.push(value_columns(Entity::Influencers).join(", "));
     builder.push(", source_updated_ns, last_full_run_id) ");
     builder.push_values(rows, |mut b, r| {
         b.push_bind(r.erp_id().get())
@@ -96,7 +74,7 @@ pub async fn upsert_influencers(
             .push_bind(nanos(r.source_updated_at()))
             .push_bind(full_run);
     });
-    push_update_clause(&mut builder, &INFLUENCER_COLUMNS);
+    push_update_clause(&mut builder, value_columns(Entity::Influencers));
     Ok(builder.build().execute(&mut *conn).await?.rows_affected())
 }
 
@@ -110,7 +88,7 @@ pub async fn upsert_contracts(
         return Ok(0);
     }
     let mut builder = QueryBuilder::<MySql>::new("INSERT INTO contracts (erp_id, ");
-    builder.push(CONTRACT_COLUMNS.join(", "));
+    builder.push(value_columns(Entity::Contracts).join(", "));
     builder.push(", source_updated_ns, last_full_run_id) ");
     builder.push_values(rows, |mut b, r| {
         b.push_bind(r.erp_id().get())
@@ -125,6 +103,6 @@ pub async fn upsert_contracts(
             .push_bind(nanos(r.source_updated_at()))
             .push_bind(full_run);
     });
-    push_update_clause(&mut builder, &CONTRACT_COLUMNS);
+    push_update_clause(&mut builder, value_columns(Entity::Contracts));
     Ok(builder.build().execute(&mut *conn).await?.rows_affected())
 }

@@ -10,9 +10,12 @@ use crate::domain::{Entity, RunMode, RunStatus};
 #[derive(Debug, Clone, Serialize, FromRow)]
 pub struct RunView {
     pub run_id: i64,
-    pub entity: String,
-    pub mode: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub entity: Entity,
+    #[sqlx(try_from = "String")]
+    pub mode: RunMode,
+    #[sqlx(try_from = "String")]
+    pub status: RunStatus,
     pub status_reason: Option<String>,
     pub declared_batches: Option<i64>,
     pub declared_records: Option<i64>,
@@ -33,20 +36,6 @@ pub struct RunView {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
-}
-
-impl RunView {
-    pub fn status(&self) -> RunStatus {
-        RunStatus::parse(&self.status).unwrap_or(RunStatus::Failed)
-    }
-
-    pub fn mode(&self) -> RunMode {
-        RunMode::parse(&self.mode).unwrap_or(RunMode::Incremental)
-    }
-
-    pub fn entity(&self) -> Entity {
-        Entity::parse(&self.entity).unwrap_or(Entity::Influencers)
-    }
 }
 
 // Progress comes from run_jobs through correlated subqueries, which use its primary key and so
@@ -194,24 +183,13 @@ pub async fn run_status(pool: &MySqlPool, run_id: i64) -> Result<Option<RunStatu
 #[derive(Debug, Clone, FromRow)]
 pub struct RunHead {
     pub run_id: i64,
-    pub entity: String,
-    pub mode: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub entity: Entity,
+    #[sqlx(try_from = "String")]
+    pub mode: RunMode,
+    #[sqlx(try_from = "String")]
+    pub status: RunStatus,
     pub declared_batches: Option<i64>,
-}
-
-impl RunHead {
-    pub fn status(&self) -> RunStatus {
-        RunStatus::parse(&self.status).unwrap_or(RunStatus::Failed)
-    }
-
-    pub fn mode(&self) -> RunMode {
-        RunMode::parse(&self.mode).unwrap_or(RunMode::Incremental)
-    }
-
-    pub fn entity(&self) -> Entity {
-        Entity::parse(&self.entity).unwrap_or(Entity::Influencers)
-    }
 }
 
 pub async fn get_run_head(pool: &MySqlPool, run_id: i64) -> Result<Option<RunHead>, sqlx::Error> {

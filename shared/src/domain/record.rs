@@ -34,33 +34,33 @@ impl Entity {
         }
     }
 
-    fn fields(self) -> &'static [(&'static str, JsonKind)] {
-        use JsonKind::{Integer, Text};
+    /// The record's fields in their canonical (wire) order.
+    pub fn field_names(self) -> &'static [&'static str] {
         match self {
             Entity::Influencers => &[
-                ("erp_id", Integer),
-                ("name", Text),
-                ("handle", Text),
-                ("email", Text),
-                ("phone", Text),
-                ("platform", Text),
-                ("followers", Integer),
-                ("document", Text),
-                ("city", Text),
-                ("state", Text),
-                ("status", Text),
-                ("source_updated_at", Text),
+                "erp_id",
+                "name",
+                "handle",
+                "email",
+                "phone",
+                "platform",
+                "followers",
+                "document",
+                "city",
+                "state",
+                "status",
+                "source_updated_at",
             ],
             Entity::Contracts => &[
-                ("erp_id", Integer),
-                ("influencer_erp_id", Integer),
-                ("campaign", Text),
-                ("amount", Text),
-                ("currency", Text),
-                ("starts_on", Text),
-                ("ends_on", Text),
-                ("status", Text),
-                ("source_updated_at", Text),
+                "erp_id",
+                "influencer_erp_id",
+                "campaign",
+                "amount",
+                "currency",
+                "starts_on",
+                "ends_on",
+                "status",
+                "source_updated_at",
             ],
         }
     }
@@ -69,6 +69,14 @@ impl Entity {
 impl std::fmt::Display for Entity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The JSON type a field travels as: keys and counts are numbers, everything else is text.
+fn json_kind(field: &str) -> JsonKind {
+    match field {
+        "erp_id" | "influencer_erp_id" | "followers" => JsonKind::Integer,
+        _ => JsonKind::Text,
     }
 }
 
@@ -104,14 +112,14 @@ fn describe_shape(entity: Entity, raw: &RawValue) -> RecordProblems {
         problems.add("record", "must be a JSON object");
         return problems;
     };
-    let known = entity.fields();
+    let known = entity.field_names();
     for key in map.keys() {
-        if !known.iter().any(|(name, _)| name == key) {
+        if !known.contains(&key.as_str()) {
             problems.add(key, format!("is not a field of {entity}"));
         }
     }
-    for (name, kind) in known {
-        match (map.get(*name), kind) {
+    for name in known {
+        match (map.get(*name), json_kind(name)) {
             (None | Some(serde_json::Value::Null), _)
             | (Some(serde_json::Value::String(_)), JsonKind::Text) => {}
             (Some(serde_json::Value::Number(n)), JsonKind::Integer) if n.is_i64() => {}

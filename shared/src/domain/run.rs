@@ -77,3 +77,32 @@ impl RunStatus {
         )
     }
 }
+
+/// Stored as text in `sync_runs`; read back through these.
+macro_rules! text_column {
+    ($($name:ident),+) => {$(
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                Self::parse(&raw)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )+};
+}
+
+text_column!(RunMode, RunStatus);
+
+impl TryFrom<String> for super::Entity {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}

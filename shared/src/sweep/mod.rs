@@ -73,7 +73,7 @@ pub async fn sweep_run(
             "run {run_id} does not exist"
         )));
     };
-    if run.mode() != RunMode::Full || run.status() != RunStatus::Sweeping {
+    if run.mode != RunMode::Full || run.status != RunStatus::Sweeping {
         return Ok(SweepOutcome::NotEligible(format!(
             "run {run_id} is a {} run in status {}",
             run.mode, run.status
@@ -87,7 +87,7 @@ pub async fn sweep_run(
         .fetch_one(&mut *lock_conn)
         .await?;
     if locked != Some(1) {
-        return Err(SweepError::Busy(run.entity.clone()));
+        return Err(SweepError::Busy(run.entity.to_string()));
     }
     let outcome = sweep_locked(pool, &run, settings.max_share).await;
     sqlx::query("SELECT RELEASE_LOCK(?)")
@@ -104,7 +104,7 @@ async fn sweep_locked(
 ) -> Result<SweepOutcome, SweepError> {
     // Re-read under the lock: a sweep of this run that held the lock before us may have finished it.
     let run = match get_run(pool, run.run_id).await? {
-        Some(fresh) if fresh.status() == RunStatus::Sweeping => fresh,
+        Some(fresh) if fresh.status == RunStatus::Sweeping => fresh,
         _ => {
             return Ok(SweepOutcome::NotEligible(format!(
                 "run {} is no longer sweeping",
@@ -182,7 +182,7 @@ async fn delete_chunk(
     run: &RunView,
     after: i64,
 ) -> Result<Option<Chunk>, sqlx::Error> {
-    let table = run.entity().as_str();
+    let table = run.entity.as_str();
     let mut tx = pool.begin().await?;
     // Each chunk re-checks, under a lock on the run, that the run is still sweeping: whatever moved
     // it on (an operator, a duplicate delivery that finished it) stops this sweep between chunks.
@@ -210,7 +210,7 @@ async fn delete_chunk(
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(",");
-    let columns = stored_columns(run.entity());
+    let columns = stored_columns(run.entity);
     sqlx::query(&format!(
         "INSERT INTO {table}_swept (swept_by_run_id, {columns}) SELECT ?, {columns} FROM {table} WHERE erp_id IN ({key_list})"
     ))

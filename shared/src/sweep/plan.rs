@@ -45,7 +45,7 @@ pub(crate) async fn count_candidates(
     pool: &MySqlPool,
     run: &RunView,
 ) -> Result<(i64, i64), sqlx::Error> {
-    let table = run.entity().as_str();
+    let table = run.entity.as_str();
     let sql = format!("SELECT COUNT(*) FROM {table} t WHERE {CANDIDATE_CONDITION}");
     let would_delete: i64 = bind_candidates(sqlx::query_scalar(&sql), run)
         .fetch_one(pool)
@@ -71,7 +71,7 @@ pub async fn plan_sweep(
     let (would_delete, total) = count_candidates(pool, run).await?;
     let sql = format!(
         "SELECT t.erp_id FROM {} t WHERE {CANDIDATE_CONDITION} AND t.erp_id > ? ORDER BY t.erp_id LIMIT ?",
-        run.entity().as_str()
+        run.entity.as_str()
     );
     let keys: Vec<i64> = bind_candidates(sqlx::query_scalar(&sql), run)
         .bind(after)
@@ -82,7 +82,7 @@ pub async fn plan_sweep(
     let keys: Vec<i64> = keys.into_iter().take(limit as usize).collect();
     Ok(SweepPlan {
         run_id: run.run_id,
-        entity: run.entity(),
+        entity: run.entity,
         would_delete,
         rows_in_table: total,
         share: if total > 0 {

@@ -9,8 +9,8 @@ use crate::db::runs::RunView;
 ///
 /// A key that exists again (a later run brought it back) keeps its current, newer row.
 pub async fn undo_sweep(pool: &MySqlPool, run: &RunView) -> Result<u64, sqlx::Error> {
-    let table = run.entity().as_str();
-    let columns = stored_columns(run.entity());
+    let table = run.entity.as_str();
+    let columns = stored_columns(run.entity);
     let mut tx = pool.begin().await?;
     let restored = sqlx::query(&format!(
         "INSERT INTO {table} ({columns}) SELECT {columns} FROM {table}_swept \
