@@ -4,6 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use shared::config::Settings;
+pub use shared::jobs::clear_namespace;
 use sqlx::MySqlPool;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -99,43 +100,7 @@ impl BenchEnv {
         if let Some(stop) = self.stop_api.take() {
             let _ = stop.send(());
         }
-        if let Some((server, database)) = self.settings.mysql_url.rsplit_once('/') {
-            if let Ok(pool) = MySqlPool::connect(server).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS `{database}`"))
-                    .execute(&pool)
-                    .await;
-            }
-        }
+        let _ = shared::db::drop_database(&self.settings.mysql_url).await;
         let _ = clear_namespace(&self.settings.redis_url, &self.settings.queue_namespace).await;
     }
-}
-
-pub async fn clear_namespace(redis_url: &str, namespace: &str) -> anyhow::Result<()> {
-    let client = redis::Client::open(redis_url)?;
-    let mut conn = client.get_multiplexed_async_connection().await?;
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{namespace}:*"))
-        .query_async(&mut conn)
-        .await?;
-    for chunk in keys.chunks(500) {
-        let () = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await?;
-    }
-    let index = "core:apalis:queues:list";
-    let listed: Vec<String> = redis::cmd("ZRANGE")
-        .arg(index)
-        .arg(0)
-        .arg(-1)
-        .query_async(&mut conn)
-        .await?;
-    for member in listed
-        .iter()
-        .filter(|m| m.starts_with(&format!("{namespace}:")))
-    {
-        let _: i64 = redis::cmd("ZREM")
-            .arg(index)
-            .arg(member)
-            .query_async(&mut conn)
-            .await?;
-    }
-    Ok(())
 }

@@ -127,3 +127,33 @@ pub async fn enqueue_sweep(
         .build();
     storage.push_task(task).await
 }
+
+/// Deletes every Redis key of `namespace`, and its entries in apalis's global queue index, which
+/// lists every queue's worker set. For tests and the bench, which own their namespaces.
+pub async fn clear_namespace(redis_url: &str, namespace: &str) -> Result<(), RedisError> {
+    let client = apalis_redis::Client::open(redis_url)?;
+    let mut conn = client.get_multiplexed_async_connection().await?;
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{namespace}:*"))
+        .query_async(&mut conn)
+        .await?;
+    for chunk in keys.chunks(500) {
+        let () = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await?;
+    }
+    let index = "core:apalis:queues:list";
+    let listed: Vec<String> = redis::cmd("ZRANGE")
+        .arg(index)
+        .arg(0)
+        .arg(-1)
+        .query_async(&mut conn)
+        .await?;
+    let ours = format!("{namespace}:");
+    for member in listed.iter().filter(|m| m.starts_with(&ours)) {
+        let _: i64 = redis::cmd("ZREM")
+            .arg(index)
+            .arg(member)
+            .query_async(&mut conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -234,44 +234,9 @@ impl Drop for TestApp {
 }
 
 async fn cleanup(mysql_url: &str, redis_url: &str, namespace: &str) {
-    if let Some((server, database)) = mysql_url.rsplit_once('/') {
-        if let Ok(pool) = MySqlPool::connect(server).await {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS `{database}`"))
-                .execute(&pool)
-                .await;
-        }
-    }
-    if let Ok(client) = redis::Client::open(redis_url) {
-        if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
-            let keys: Vec<String> = redis::cmd("KEYS")
-                .arg(format!("{namespace}:*"))
-                .query_async(&mut conn)
-                .await
-                .unwrap_or_default();
-            for chunk in keys.chunks(500) {
-                let _: Result<(), _> = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await;
-            }
-            // apalis lists every queue's worker set in one global index; take ours out of it.
-            let index = "core:apalis:queues:list";
-            let listed: Vec<String> = redis::cmd("ZRANGE")
-                .arg(index)
-                .arg(0)
-                .arg(-1)
-                .query_async(&mut conn)
-                .await
-                .unwrap_or_default();
-            for member in listed
-                .iter()
-                .filter(|m| m.starts_with(&format!("{namespace}:")))
-            {
-                let _: Result<(), _> = redis::cmd("ZREM")
-                    .arg(index)
-                    .arg(member)
-                    .query_async(&mut conn)
-                    .await;
-            }
-        }
-    }
+    // Best effort: a test that failed must still not leave its database or keys behind.
+    let _ = shared::db::drop_database(mysql_url).await;
+    let _ = shared::jobs::clear_namespace(redis_url, namespace).await;
 }
 
 /// A valid influencer record as an integrator would post it.

@@ -57,3 +57,16 @@ async fn create_database_if_missing(
         .await?;
     Ok(())
 }
+
+/// Drops the database named in `url` (tests and the bench own theirs); the server must answer.
+pub async fn drop_database(url: &str) -> anyhow::Result<()> {
+    let options = MySqlConnectOptions::from_str(url)?;
+    let Some(database) = options.get_database().map(str::to_owned) else {
+        return Ok(());
+    };
+    let mut server = options.database("information_schema").connect().await?;
+    server
+        .execute(format!("DROP DATABASE IF EXISTS `{database}`").as_str())
+        .await?;
+    Ok(())
+}
