@@ -67,8 +67,19 @@ pub fn apply_queue_name(namespace: &str) -> String {
     format!("{namespace}:apply-batch")
 }
 
+/// Redis answers in microseconds, but on a busy host the task that reads an answer can wait its
+/// turn for longer than redis-rs's default 500 ms; the timeout then fails a worker's fetch or ack
+/// although Redis did its part. A dead Redis is still noticed, by the connection error.
+const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A reconnecting connection to Redis, shared by the queues of a process.
 pub async fn connect_redis(redis_url: &str) -> Result<ConnectionManager, RedisError> {
-    apalis_redis::connect(redis_url).await
+    let client = apalis_redis::Client::open(redis_url)?;
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
+        .set_connection_timeout(Some(REDIS_CONNECT_TIMEOUT));
+    client.get_connection_manager_with_config(config).await
 }
 
 /// An idle apalis-redis worker looks for new jobs only when its heartbeat fires (a push does not

@@ -61,7 +61,7 @@ pub struct TestApp {
     pub settings: Settings,
     pub http: reqwest::Client,
     stop_api: Option<oneshot::Sender<()>>,
-    stop_workers: Option<oneshot::Sender<()>>,
+    stop_workers: Vec<oneshot::Sender<()>>,
 }
 
 impl TestApp {
@@ -91,7 +91,7 @@ impl TestApp {
             settings,
             http: reqwest::Client::new(),
             stop_api: Some(stop_api),
-            stop_workers: None,
+            stop_workers: Vec::new(),
         };
         if workers {
             app.start_workers();
@@ -99,6 +99,7 @@ impl TestApp {
         app
     }
 
+    /// Starts a worker process's workers; each call adds one more, as a second host would.
     pub fn start_workers(&mut self) {
         let (stop, stopped) = oneshot::channel::<()>();
         let settings = self.settings.clone();
@@ -111,7 +112,7 @@ impl TestApp {
                 eprintln!("workers stopped with an error: {e:?}");
             }
         });
-        self.stop_workers = Some(stop);
+        self.stop_workers.push(stop);
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -212,7 +213,7 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop_workers.take() {
+        for stop in self.stop_workers.drain(..) {
             let _ = stop.send(());
         }
         if let Some(stop) = self.stop_api.take() {

@@ -31,6 +31,8 @@ async fn sync_day(app: &TestApp, dataset: DemoDataset) -> (RunReport, RunReport)
     let client = ApiClient::new(app.url(""), INGEST_TOKEN);
     let options = SyncOptions {
         progress: false,
+        // Far above the seconds a run takes here; a stuck run fails the test instead of CI's budget.
+        wait_timeout: Some(std::time::Duration::from_mins(5)),
         ..SyncOptions::default()
     };
     let influencers = sync_entity(

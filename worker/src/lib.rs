@@ -5,6 +5,7 @@ pub mod config;
 pub mod isolate;
 pub mod service;
 pub mod settler;
+pub mod supervise;
 pub mod sweep_job;
 
 pub use apply::{apply_batch, JobOutcome};

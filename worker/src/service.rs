@@ -4,16 +4,21 @@ use std::future::Future;
 use std::sync::Arc;
 
 use apalis::prelude::*;
+use futures::future::BoxFuture;
+use futures::FutureExt;
 use sqlx::MySqlPool;
+use tokio_util::sync::CancellationToken;
 
 use shared::config::Settings;
 use shared::jobs::{
-    apply_batch_storage, connect_redis, sweep_run_storage, ApplyBatch, SweepRun, SweepRunStorage,
+    apply_batch_storage, connect_redis, sweep_run_storage, ApplyBatch, ApplyBatchStorage, SweepRun,
+    SweepRunStorage,
 };
 
 use crate::apply::apply_batch;
 use crate::config::RetryConfig;
 use crate::settler::run_settler;
+use crate::supervise::{next_instance, supervise, worker_name};
 use crate::sweep_job::{sweep_run, SweepSettings};
 
 /// What every handler needs; shared by all jobs of a process.
@@ -37,7 +42,44 @@ async fn handle_sweep(job: SweepRun, deps: Data<Arc<WorkerDeps>>) -> Result<(), 
     Ok(())
 }
 
-/// Runs the apply and sweep workers until `shutdown` resolves.
+/// One start of the apply worker, until `stop`. Boxed here, where its types are concrete, so
+/// callers can hold it across `.await` in a `Send` future.
+fn apply_worker(
+    name: String,
+    storage: ApplyBatchStorage,
+    deps: Arc<WorkerDeps>,
+    concurrency: usize,
+    stop: CancellationToken,
+) -> BoxFuture<'static, Result<(), WorkerError>> {
+    WorkerBuilder::new(name)
+        .backend(storage)
+        .data(deps)
+        .concurrency(concurrency)
+        // Without it a worker's jobs share one task, and so one core, for their CPU work.
+        .parallelize(tokio::spawn)
+        .build(handle_apply)
+        .run_until(stop.cancelled_owned().map(Ok::<(), WorkerError>))
+        .boxed()
+}
+
+/// One start of the sweep worker: one sweep at a time per process (the sweep itself also locks
+/// its entity in MySQL).
+fn sweep_worker(
+    name: String,
+    storage: SweepRunStorage,
+    deps: Arc<WorkerDeps>,
+    stop: CancellationToken,
+) -> BoxFuture<'static, Result<(), WorkerError>> {
+    WorkerBuilder::new(name)
+        .backend(storage)
+        .data(deps)
+        .concurrency(1)
+        .build(handle_sweep)
+        .run_until(stop.cancelled_owned().map(Ok::<(), WorkerError>))
+        .boxed()
+}
+
+/// Runs the apply and sweep workers until `shutdown` resolves, restarting either when it fails.
 pub async fn run_workers(
     settings: &Settings,
     shutdown: impl Future<Output = std::io::Result<()>> + Send + 'static,
@@ -55,31 +97,27 @@ pub async fn run_workers(
             ..SweepSettings::default()
         },
     });
-    let sweep_deps = deps.clone();
-    let sweeps = deps.sweeps.clone();
     tracing::info!(?settings, "worker starting");
+    let stop = CancellationToken::new();
     let settler = tokio::spawn(run_settler(deps.pool.clone(), deps.sweeps.clone()));
-    let monitored = Monitor::new()
-        .register(move |_| {
-            WorkerBuilder::new("dis-apply-batch")
-                .backend(applies.clone())
-                .data(deps.clone())
-                .concurrency(concurrency)
-                // Without it a worker's jobs share one task, and so one core, for their CPU work.
-                .parallelize(tokio::spawn)
-                .build(handle_apply)
-        })
-        .register(move |_| {
-            // One sweep at a time per process; the sweep itself also locks its entity in MySQL.
-            WorkerBuilder::new("dis-sweep-run")
-                .backend(sweeps.clone())
-                .data(sweep_deps.clone())
-                .concurrency(1)
-                .build(handle_sweep)
-        })
-        .run_with_signal(shutdown)
-        .await;
+    let instance = next_instance();
+    let apply_deps = deps.clone();
+    let applying = supervise("apply-batch", stop.clone(), move |start, stop| {
+        let name = worker_name("dis-apply-batch", instance, start);
+        apply_worker(name, applies.clone(), apply_deps.clone(), concurrency, stop)
+    });
+    let sweeps = deps.sweeps.clone();
+    let sweeping = supervise("sweep-run", stop.clone(), move |start, stop| {
+        let name = worker_name("dis-sweep-run", instance, start);
+        sweep_worker(name, sweeps.clone(), deps.clone(), stop)
+    });
+    let stop_on_shutdown = async {
+        let stopped = shutdown.await;
+        stop.cancel();
+        stopped
+    };
+    let (stopped, (), ()) = tokio::join!(stop_on_shutdown, applying, sweeping);
     settler.abort();
-    monitored?;
+    stopped?;
     Ok(())
 }

@@ -1,0 +1,106 @@
+//! Keeping a queue worker alive: an apalis worker stops for good on its first backend error (a
+//! Redis timeout, a heartbeat that finds it deregistered, an ack for a task already handed
+//! elsewhere), which would leave its queue unserved and its runs closing for ever.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use apalis::prelude::WorkerError;
+use tokio_util::sync::CancellationToken;
+
+/// First pause before a failed worker is started again; it doubles up to [`MAX_RESTART_DELAY`].
+const FIRST_RESTART_DELAY: Duration = Duration::from_millis(500);
+const MAX_RESTART_DELAY: Duration = Duration::from_secs(30);
+/// A worker that ran this long before failing was healthy: the next failure starts from the first delay.
+const HEALTHY_RUN: Duration = Duration::from_mins(1);
+
+/// A name no other live worker of the queue has: this host, this process, this call, this start.
+///
+/// apalis-redis refuses to register a name whose last heartbeat is recent, and re-delivers the
+/// jobs of a name that stopped beating; so two processes (or two starts in one process) must never
+/// share one, and a restarted worker takes a new one while the old one's jobs come back to the queue.
+pub fn worker_name(kind: &str, instance: u32, start: u32) -> String {
+    let host = gethostname::gethostname();
+    format!(
+        "{kind}@{}:{}:{instance}#{start}",
+        host.to_string_lossy(),
+        std::process::id()
+    )
+}
+
+/// A number unique to each call in this process, for [`worker_name`].
+pub fn next_instance() -> u32 {
+    static INSTANCES: AtomicU32 = AtomicU32::new(0);
+    INSTANCES.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Runs the worker that `start` builds until `stop` is cancelled, starting a new one (with a new
+/// start number) after each failure, with a growing pause so a Redis outage is not a busy loop.
+pub async fn supervise<F, Fut>(kind: &'static str, stop: CancellationToken, mut start: F)
+where
+    F: FnMut(u32, CancellationToken) -> Fut,
+    Fut: Future<Output = Result<(), WorkerError>>,
+{
+    let mut delay = FIRST_RESTART_DELAY;
+    for starts in 0u32.. {
+        let started = Instant::now();
+        let result = start(starts, stop.clone()).await;
+        if stop.is_cancelled() {
+            return;
+        }
+        if let Err(e) = result {
+            tracing::error!(worker = kind, error = %e, "worker failed; starting it again");
+        } else {
+            tracing::warn!(
+                worker = kind,
+                "worker stopped on its own; starting it again"
+            );
+        }
+        if started.elapsed() >= HEALTHY_RUN {
+            delay = FIRST_RESTART_DELAY;
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(delay) => {}
+        }
+        delay = (delay * 2).min(MAX_RESTART_DELAY);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU32;
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn names_differ_between_instances_and_starts_of_one_process() {
+        let a = worker_name("apply", next_instance(), 0);
+        let b = worker_name("apply", next_instance(), 0);
+        assert_ne!(a, b);
+        assert_ne!(
+            worker_name("apply", 7, 0),
+            worker_name("apply", 7, 1),
+            "a restarted worker must not reuse the name of the one that failed"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_worker_is_started_again_until_stopped() {
+        let stop = CancellationToken::new();
+        let starts = Arc::new(AtomicU32::new(0));
+        let seen = starts.clone();
+        let stopper = stop.clone();
+        supervise("test", stop, move |n, _| {
+            seen.fetch_add(1, Ordering::Relaxed);
+            if n == 3 {
+                stopper.cancel();
+            }
+            async { Err(WorkerError::BackendError("redis went away".into())) }
+        })
+        .await;
+        assert_eq!(starts.load(Ordering::Relaxed), 4);
+    }
+}
