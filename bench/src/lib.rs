@@ -7,7 +7,7 @@ mod env;
 mod memory;
 mod pipeline;
 mod raw;
-mod records;
+pub mod records;
 mod report;
 mod stub_api;
 mod sweep;

@@ -92,14 +92,19 @@ const HEARTBEAT: Duration = Duration::from_millis(100);
 /// again (safe: applying a job twice changes nothing).
 const MISSED_HEARTBEATS: usize = 300;
 
-/// The apply queue in `namespace`. Results are not kept in Redis: MySQL is the record of what ran.
+/// apalis acknowledges a finished job only when it persists results: without it every job stays
+/// "Running" in its worker's in-flight set for ever, Redis grows with each night's payloads, and
+/// when that worker's name expires every job it ever ran is delivered again.
+const ACKNOWLEDGE_FINISHED_JOBS: bool = true;
+
+/// The apply queue in `namespace`.
 pub fn apply_batch_storage(conn: ConnectionManager, namespace: &str) -> ApplyBatchStorage {
     let config = Config::default()
         .queue(apply_queue_name(namespace))
         .heartbeat_interval(HEARTBEAT)
         .missed_heartbeats(MISSED_HEARTBEATS)
         .batch_size(16)
-        .persist_results(false)
+        .persist_results(ACKNOWLEDGE_FINISHED_JOBS)
         .idempotency_ttl(Some(Duration::from_hours(14 * 24)));
     RedisStorage::new(conn).with_config(config)
 }
@@ -123,7 +128,7 @@ pub fn sweep_run_storage(conn: ConnectionManager, namespace: &str) -> SweepRunSt
         .heartbeat_interval(HEARTBEAT)
         .missed_heartbeats(MISSED_HEARTBEATS)
         .batch_size(1)
-        .persist_results(false);
+        .persist_results(ACKNOWLEDGE_FINISHED_JOBS);
     RedisStorage::new(conn).with_config(config)
 }
 

@@ -1,6 +1,8 @@
 //! Test harness: the real API and workers on port 0, against a fresh MariaDB database and a fresh
 //! Redis namespace per test, all removed again when the test ends (even when it fails).
 
+pub mod proxy;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -76,6 +78,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(settings: Settings, workers: bool) -> Self {
+        // Logs only when asked for (RUST_LOG=worker=warn, say): the API's and workers' own lines.
+        if std::env::var_os("RUST_LOG").is_some() {
+            shared::telemetry::init(false);
+        }
         let (stop_api, stopped) = oneshot::channel::<()>();
         let (address, _server) = ingest_api::serve(&settings, async {
             let _ = stopped.await;

@@ -236,3 +236,49 @@ async fn a_late_job_of_an_aborted_full_run_does_not_take_its_rows_away_from_the_
         "the rows stay seen by the later run"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_waits_out_a_mysql_outage_and_is_applied_once_mysql_is_back() {
+    use std::str::FromStr;
+    use std::time::Duration;
+
+    use e2e::proxy::CuttableRelay;
+    use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+
+    let app = TestApp::spawn_without_workers().await;
+    let run_id = app.create_run("influencers", "incremental").await;
+    let direct = MySqlConnectOptions::from_str(&app.settings.mysql_url).unwrap();
+    let upstream = format!("{}:{}", direct.get_host(), direct.get_port())
+        .parse()
+        .unwrap();
+    let relay = CuttableRelay::start(upstream).await;
+    let via_relay = MySqlPoolOptions::new()
+        .acquire_timeout(Duration::from_millis(500))
+        .connect_with(direct.host("127.0.0.1").port(relay.address.port()))
+        .await
+        .unwrap();
+
+    relay.cut();
+    let job = job(run_id, 0, &[influencer(1, "Ana", "2026-11-27T10:00:00Z")]);
+    let applying = tokio::spawn({
+        let job = job.clone();
+        async move { worker::apply_until_recorded(&via_relay, &job, quick_retries()).await }
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !applying.is_finished(),
+        "with MySQL away the job is held, neither dropped nor dead-lettered"
+    );
+    relay.restore();
+    let outcome = tokio::time::timeout(Duration::from_mins(1), applying)
+        .await
+        .expect("the job is applied soon after MySQL returns")
+        .unwrap();
+    assert_eq!(outcome, JobOutcome::Loaded { records: 1 });
+    assert_eq!(app.influencer_keys().await, vec![1]);
+    let dead_letters: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dead_letters")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(dead_letters, 0);
+}

@@ -105,3 +105,66 @@ async fn two_worker_processes_on_one_queue_both_register_and_share_the_work() {
         "neither worker failed while sharing the queue"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_jobs_are_removed_from_redis_by_the_vacuum_and_nothing_else_is() {
+    use shared::jobs::{apply_batch_storage, connect_redis, sweep_run_storage};
+    use worker::vacuum::vacuum_finished_jobs;
+
+    let app = TestApp::spawn().await;
+    let batches: Vec<_> = (0..3)
+        .map(|b| influencers(b * 100 + 1..=b * 100 + 100, "2026-11-27T10:00:00Z"))
+        .collect();
+    let run = app.full_run("influencers", &batches).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let data = format!("{}:data", apply_queue_name(&app.settings.queue_namespace));
+    let payloads = || async {
+        let n: usize = redis::cmd("HLEN")
+            .arg(&data)
+            .query_async(&mut redis(&app).await)
+            .await
+            .unwrap();
+        n
+    };
+    assert_eq!(
+        payloads().await,
+        3,
+        "apalis keeps each finished job's payload"
+    );
+
+    let conn = connect_redis(&app.settings.redis_url).await.unwrap();
+    let applies = apply_batch_storage(conn.clone(), &app.settings.queue_namespace);
+    let sweeps = sweep_run_storage(conn, &app.settings.queue_namespace);
+    let kept = vacuum_finished_jobs(&applies, &sweeps, Duration::from_hours(1))
+        .await
+        .unwrap();
+    assert_eq!(kept, 0, "jobs finished a moment ago are kept for an hour");
+    assert_eq!(payloads().await, 3);
+
+    // Acknowledgements travel with the worker's next poll, and Redis's clock has whole seconds:
+    // poll until every finished job is acknowledged and old enough.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let mut removed = 0;
+    while removed < 4 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {removed} of 3 apply jobs and the run's sweep were removed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        removed += vacuum_finished_jobs(&applies, &sweeps, Duration::ZERO)
+            .await
+            .unwrap();
+    }
+    assert_eq!(removed, 4, "three apply jobs and the run's sweep");
+    assert_eq!(payloads().await, 0);
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}:*", app.settings.queue_namespace))
+        .query_async(&mut redis(&app).await)
+        .await
+        .unwrap();
+    let left: Vec<&String> = keys
+        .iter()
+        .filter(|k| k.contains(":meta:") || k.contains(":inflight:") || k.ends_with(":done"))
+        .collect();
+    assert!(left.is_empty(), "finished jobs left behind: {left:?}");
+}

@@ -2,6 +2,7 @@
 //! isolating bad rows, and dead-lettering what fails for good.
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use backon::Retryable;
 use sqlx::MySqlPool;
@@ -31,8 +32,8 @@ pub enum JobOutcome {
     },
 }
 
-/// Applies `job`; returns an error only when even the dead-letter table could not be written,
-/// in which case the queue keeps the job and delivers it again.
+/// Applies `job`; returns an error only when even the dead-letter table could not be written.
+/// The queue handler calls [`apply_until_recorded`] instead, which never gives a job back.
 pub async fn apply_batch(
     pool: &MySqlPool,
     job: &ApplyBatch,
@@ -60,6 +61,35 @@ pub async fn apply_batch(
         Err(e) => dead_letter(pool, job, attempts.load(Ordering::Relaxed), &e).await?,
     };
     Ok(outcome)
+}
+
+/// Longest pause between two tries of a job that could be neither applied nor dead-lettered.
+const MAX_HOLD_DELAY: Duration = Duration::from_secs(30);
+
+/// Applies `job` and does not return until MySQL holds its outcome: loaded, rejected rows or a
+/// dead letter.
+///
+/// When MySQL cannot even take the dead letter it is down, and handing the job back to the queue
+/// would be worse than waiting: apalis retries a failed job a fixed number of times, seconds
+/// apart, then parks it where no operator looks, and its run would stay closing for ever. Holding
+/// it also stops this worker from taking more jobs while MySQL is away.
+pub async fn apply_until_recorded(
+    pool: &MySqlPool,
+    job: &ApplyBatch,
+    retry: RetryConfig,
+) -> JobOutcome {
+    let mut delay = retry.first_delay;
+    loop {
+        match apply_batch(pool, job, retry).await {
+            Ok(outcome) => return outcome,
+            Err(e) => {
+                tracing::error!(run_id = job.run_id, job = %job.key(), error = %e, ?delay,
+                    "job neither applied nor dead-lettered: MySQL unreachable? holding it and trying again");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(MAX_HOLD_DELAY);
+            }
+        }
+    }
 }
 
 async fn dead_letter(

@@ -7,7 +7,8 @@ pub mod service;
 pub mod settler;
 pub mod supervise;
 pub mod sweep_job;
+pub mod vacuum;
 
-pub use apply::{apply_batch, JobOutcome};
+pub use apply::{apply_batch, apply_until_recorded, JobOutcome};
 pub use config::RetryConfig;
 pub use service::{run_workers, WorkerDeps};

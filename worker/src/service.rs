@@ -15,11 +15,12 @@ use shared::jobs::{
     SweepRunStorage,
 };
 
-use crate::apply::apply_batch;
+use crate::apply::apply_until_recorded;
 use crate::config::RetryConfig;
 use crate::settler::run_settler;
-use crate::supervise::{next_instance, supervise, worker_name};
+use crate::supervise::{next_instance, supervise, worker_name, Liveness};
 use crate::sweep_job::{sweep_run, SweepSettings};
+use crate::vacuum::run_vacuum;
 
 /// What every handler needs; shared by all jobs of a process.
 #[derive(Clone)]
@@ -30,10 +31,10 @@ pub struct WorkerDeps {
     pub sweep: SweepSettings,
 }
 
-async fn handle_apply(job: ApplyBatch, deps: Data<Arc<WorkerDeps>>) -> Result<(), BoxDynError> {
-    let outcome = apply_batch(&deps.pool, &job, deps.retry).await?;
+/// Never fails: a job ends applied, partly rejected or dead-lettered, or is held until it can be.
+async fn handle_apply(job: ApplyBatch, deps: Data<Arc<WorkerDeps>>) {
+    let outcome = apply_until_recorded(&deps.pool, &job, deps.retry).await;
     tracing::debug!(run_id = job.run_id, job = %job.key(), ?outcome, "job done");
-    Ok(())
 }
 
 async fn handle_sweep(job: SweepRun, deps: Data<Arc<WorkerDeps>>) -> Result<(), BoxDynError> {
@@ -50,10 +51,12 @@ fn apply_worker(
     deps: Arc<WorkerDeps>,
     concurrency: usize,
     stop: CancellationToken,
+    liveness: Liveness,
 ) -> BoxFuture<'static, Result<(), WorkerError>> {
     WorkerBuilder::new(name)
         .backend(storage)
         .data(deps)
+        .on_event(move |_, _| liveness.beat())
         .concurrency(concurrency)
         // Without it a worker's jobs share one task, and so one core, for their CPU work.
         .parallelize(tokio::spawn)
@@ -69,10 +72,12 @@ fn sweep_worker(
     storage: SweepRunStorage,
     deps: Arc<WorkerDeps>,
     stop: CancellationToken,
+    liveness: Liveness,
 ) -> BoxFuture<'static, Result<(), WorkerError>> {
     WorkerBuilder::new(name)
         .backend(storage)
         .data(deps)
+        .on_event(move |_, _| liveness.beat())
         .concurrency(1)
         .build(handle_sweep)
         .run_until(stop.cancelled_owned().map(Ok::<(), WorkerError>))
@@ -100,16 +105,18 @@ pub async fn run_workers(
     tracing::info!(?settings, "worker starting");
     let stop = CancellationToken::new();
     let settler = tokio::spawn(run_settler(deps.pool.clone(), deps.sweeps.clone()));
+    let vacuum = tokio::spawn(run_vacuum(applies.clone(), deps.sweeps.clone()));
     let instance = next_instance();
     let apply_deps = deps.clone();
-    let applying = supervise("apply-batch", stop.clone(), move |start, stop| {
+    let applying = supervise("apply-batch", stop.clone(), move |start, stop, liveness| {
         let name = worker_name("dis-apply-batch", instance, start);
-        apply_worker(name, applies.clone(), apply_deps.clone(), concurrency, stop)
+        let deps = apply_deps.clone();
+        apply_worker(name, applies.clone(), deps, concurrency, stop, liveness)
     });
     let sweeps = deps.sweeps.clone();
-    let sweeping = supervise("sweep-run", stop.clone(), move |start, stop| {
+    let sweeping = supervise("sweep-run", stop.clone(), move |start, stop, liveness| {
         let name = worker_name("dis-sweep-run", instance, start);
-        sweep_worker(name, sweeps.clone(), deps.clone(), stop)
+        sweep_worker(name, sweeps.clone(), deps.clone(), stop, liveness)
     });
     let stop_on_shutdown = async {
         let stopped = shutdown.await;
@@ -118,6 +125,7 @@ pub async fn run_workers(
     };
     let (stopped, (), ()) = tokio::join!(stop_on_shutdown, applying, sweeping);
     settler.abort();
+    vacuum.abort();
     stopped?;
     Ok(())
 }
