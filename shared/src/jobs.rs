@@ -97,6 +97,11 @@ const MISSED_HEARTBEATS: usize = 300;
 /// when that worker's name expires every job it ever ran is delivered again.
 const ACKNOWLEDGE_FINISHED_JOBS: bool = true;
 
+/// How long the queue remembers a job's key and drops a second push of it. It must be set:
+/// apalis-redis 1.0 passes "no TTL" to Redis as `EXPIRE key 0`, which deletes the key at once, so
+/// without one a queue drops no duplicate at all.
+const IDEMPOTENCY_TTL: Duration = Duration::from_hours(14 * 24);
+
 /// The apply queue in `namespace`.
 pub fn apply_batch_storage(conn: ConnectionManager, namespace: &str) -> ApplyBatchStorage {
     let config = Config::default()
@@ -105,7 +110,7 @@ pub fn apply_batch_storage(conn: ConnectionManager, namespace: &str) -> ApplyBat
         .missed_heartbeats(MISSED_HEARTBEATS)
         .batch_size(16)
         .persist_results(ACKNOWLEDGE_FINISHED_JOBS)
-        .idempotency_ttl(Some(Duration::from_hours(14 * 24)));
+        .idempotency_ttl(Some(IDEMPOTENCY_TTL));
     RedisStorage::new(conn).with_config(config)
 }
 
@@ -128,18 +133,30 @@ pub fn sweep_run_storage(conn: ConnectionManager, namespace: &str) -> SweepRunSt
         .heartbeat_interval(HEARTBEAT)
         .missed_heartbeats(MISSED_HEARTBEATS)
         .batch_size(1)
-        .persist_results(ACKNOWLEDGE_FINISHED_JOBS);
+        .persist_results(ACKNOWLEDGE_FINISHED_JOBS)
+        .idempotency_ttl(Some(IDEMPOTENCY_TTL));
     RedisStorage::new(conn).with_config(config)
 }
 
-/// Enqueues the sweep of a run once, however many settlers saw it ready.
+/// The queue's key for the sweep of a run: one sweep job per run, and one more once an operator
+/// approved a held sweep.
+pub fn sweep_key(run_id: i64, approved: bool) -> String {
+    if approved {
+        format!("sweep-{run_id}-approved")
+    } else {
+        format!("sweep-{run_id}")
+    }
+}
+
+/// Enqueues the sweep of a run once, however many settlers saw it ready or how often it is asked.
 pub async fn enqueue_sweep(
     storage: &mut SweepRunStorage,
     run_id: i64,
+    approved: bool,
 ) -> Result<(), apalis::prelude::TaskSinkError<apalis_redis::Error>> {
     use apalis::prelude::{TaskBuilder, TaskSink};
     let task = TaskBuilder::new(SweepRun { run_id })
-        .idempotency_key(format!("sweep-{run_id}"))
+        .idempotency_key(sweep_key(run_id, approved))
         .build();
     storage.push_task(task).await
 }

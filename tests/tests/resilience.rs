@@ -168,3 +168,58 @@ async fn finished_jobs_are_removed_from_redis_by_the_vacuum_and_nothing_else_is(
         .collect();
     assert!(left.is_empty(), "finished jobs left behind: {left:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_left_sweeping_without_its_sweep_job_is_swept_all_the_same() {
+    let app = TestApp::spawn().await;
+    let first = app
+        .full_run(
+            "influencers",
+            &[influencers(1..=102, "2026-11-27T10:00:00Z")],
+        )
+        .await;
+    assert_eq!(first["status"], "completed", "{first}");
+    // A full run that saw keys 1..=100 and moved to sweeping, but whose sweep job never reached
+    // Redis (the API's push failed after the status changed).
+    let run_id = sqlx::query(
+        "INSERT INTO sync_runs (entity, mode, status, declared_batches, declared_records, \
+         received_batches, received_records, accepted_records) \
+         VALUES ('influencers', 'full', 'sweeping', 1, 100, 1, 100, 100)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap()
+    .last_insert_id();
+    sqlx::query("UPDATE influencers SET last_full_run_id = ? WHERE erp_id <= 100")
+        .bind(run_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let run = app
+        .wait_for_status(run_id as i64, &["completed"], Duration::from_secs(30))
+        .await;
+    assert_eq!(run["swept_rows"], 2, "{run}");
+    assert_eq!(app.influencer_keys().await, (1..=100).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_sweep_pushed_twice_is_queued_once_and_its_approval_once_more() {
+    use shared::jobs::{connect_redis, enqueue_sweep, sweep_queue_name, sweep_run_storage};
+
+    let app = TestApp::spawn_without_workers().await;
+    let conn = connect_redis(&app.settings.redis_url).await.unwrap();
+    let mut sweeps = sweep_run_storage(conn, &app.settings.queue_namespace);
+    for approved in [false, false, true, true] {
+        enqueue_sweep(&mut sweeps, 7, approved).await.unwrap();
+    }
+    let queued: usize = redis::cmd("HLEN")
+        .arg(format!(
+            "{}:data",
+            sweep_queue_name(&app.settings.queue_namespace)
+        ))
+        .query_async(&mut redis(&app).await)
+        .await
+        .unwrap();
+    assert_eq!(queued, 2);
+}

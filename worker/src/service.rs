@@ -19,7 +19,7 @@ use crate::apply::apply_until_recorded;
 use crate::config::RetryConfig;
 use crate::settler::run_settler;
 use crate::supervise::{next_instance, supervise, worker_name, Liveness};
-use crate::sweep_job::{sweep_run, SweepSettings};
+use crate::sweep_job::{sweep_until_done, SweepSettings};
 use crate::vacuum::run_vacuum;
 
 /// What every handler needs; shared by all jobs of a process.
@@ -37,10 +37,10 @@ async fn handle_apply(job: ApplyBatch, deps: Data<Arc<WorkerDeps>>) {
     tracing::debug!(run_id = job.run_id, job = %job.key(), ?outcome, "job done");
 }
 
-async fn handle_sweep(job: SweepRun, deps: Data<Arc<WorkerDeps>>) -> Result<(), BoxDynError> {
-    let outcome = sweep_run(&deps.pool, job.run_id, deps.sweep).await?;
+/// Never fails, for the same reason as [`handle_apply`].
+async fn handle_sweep(job: SweepRun, deps: Data<Arc<WorkerDeps>>) {
+    let outcome = sweep_until_done(&deps.pool, job.run_id, deps.sweep).await;
     tracing::info!(run_id = job.run_id, ?outcome, "sweep done");
-    Ok(())
 }
 
 /// One start of the apply worker, until `stop`. Boxed here, where its types are concrete, so

@@ -1,3 +1,39 @@
-//! The sweep handler's body lives in `shared::sweep` so the API's dry run and the worker share one rule set.
+//! The sweep handler: the rules live in `shared::sweep` (the API's dry run uses them too); this
+//! keeps a sweep going until it has run, since a sweep job that apalis gave up on would leave its
+//! run `sweeping` for ever.
 
-pub use shared::sweep::{sweep_run, SweepOutcome, SweepSettings};
+use std::time::Duration;
+
+use sqlx::MySqlPool;
+
+pub use shared::sweep::{sweep_run, SweepError, SweepOutcome, SweepSettings};
+
+/// First pause before a sweep that failed is tried again; doubled up to [`MAX_SWEEP_RETRY_DELAY`].
+const FIRST_SWEEP_RETRY_DELAY: Duration = Duration::from_secs(1);
+const MAX_SWEEP_RETRY_DELAY: Duration = Duration::from_mins(5);
+
+/// Sweeps `run_id`, trying again while another sweep of the entity holds its lock or MySQL fails.
+///
+/// Every failure is safe to retry: the sweep re-reads the run under its lock and deletes in
+/// chunks that each commit with their audit rows. One that keeps failing is logged at every try
+/// and its run stays visibly `sweeping`; nothing is deleted by guesswork.
+pub async fn sweep_until_done(
+    pool: &MySqlPool,
+    run_id: i64,
+    settings: SweepSettings,
+) -> SweepOutcome {
+    let mut delay = FIRST_SWEEP_RETRY_DELAY;
+    loop {
+        match sweep_run(pool, run_id, settings).await {
+            Ok(outcome) => return outcome,
+            Err(SweepError::Busy(entity)) => {
+                tracing::info!(run_id, %entity, ?delay, "another sweep of the entity is running; waiting for it");
+            }
+            Err(e) => {
+                tracing::error!(run_id, error = %e, ?delay, "sweep failed; trying it again");
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(MAX_SWEEP_RETRY_DELAY);
+    }
+}

@@ -109,7 +109,7 @@ pub async fn complete_run(
 /// Settles a closing run and, when it is a full run ready to sweep, enqueues its sweep.
 pub(crate) async fn settle_and_follow_up(state: &AppState, run_id: i64) -> Result<(), ApiError> {
     if settle_run(&state.pool, run_id).await? == Settled::ReadyToSweep {
-        enqueue_sweep(&mut state.sweeps.clone(), run_id)
+        enqueue_sweep(&mut state.sweeps.clone(), run_id, false)
             .await
             .map_err(|e| ApiError::Unavailable(format!("the queue is unavailable: {e}")))?;
     }

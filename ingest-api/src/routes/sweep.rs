@@ -5,10 +5,9 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use apalis::prelude::{TaskBuilder, TaskSink};
 use shared::db::runs::transition;
 use shared::domain::{RunMode, RunStatus};
-use shared::jobs::SweepRun;
+use shared::jobs::enqueue_sweep;
 use shared::sweep::{plan_sweep, undo_sweep, SweepPlan};
 
 use super::find_run;
@@ -82,13 +81,8 @@ pub async fn approve_sweep(
             format!("run {run_id} changed status meanwhile"),
         ));
     }
-    let task = TaskBuilder::new(SweepRun { run_id })
-        .idempotency_key(format!("sweep-{run_id}-approved"))
-        .build();
-    state
-        .sweeps
-        .clone()
-        .push_task(task)
+    // Should this push fail, the worker's settler pushes it again under the same key.
+    enqueue_sweep(&mut state.sweeps.clone(), run_id, true)
         .await
         .map_err(|e| ApiError::Unavailable(format!("the queue is unavailable: {e}")))?;
     tracing::warn!(run_id, caller = %caller.name, "held sweep approved");

@@ -201,6 +201,13 @@ pub async fn get_run_head(pool: &MySqlPool, run_id: i64) -> Result<Option<RunHea
     .await
 }
 
+/// Runs whose sweep is due or running, with whether an operator approved it.
+pub async fn sweeping_runs(pool: &MySqlPool) -> Result<Vec<(i64, bool)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, sweep_approved FROM sync_runs WHERE status = 'sweeping' ORDER BY id")
+        .fetch_all(pool)
+        .await
+}
+
 /// Runs waiting for their last batches or jobs.
 pub async fn closing_run_ids(pool: &MySqlPool) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM sync_runs WHERE status = 'closing' ORDER BY id")
