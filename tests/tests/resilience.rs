@@ -223,3 +223,62 @@ async fn a_sweep_pushed_twice_is_queued_once_and_its_approval_once_more() {
         .unwrap();
     assert_eq!(queued, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweep_that_finds_its_entity_locked_waits_and_sweeps_once_the_lock_is_free() {
+    use shared::db::records::upsert_influencers;
+    use shared::domain::Influencer;
+    use worker::sweep_job::{sweep_until_done, SweepOutcome, SweepSettings};
+
+    let app = TestApp::spawn_without_workers().await;
+    let rows: Vec<Influencer> = influencers(1..=102, "2026-11-27T10:00:00Z")
+        .into_iter()
+        .map(|r| serde_json::from_value(r).unwrap())
+        .collect();
+    upsert_influencers(&mut app.pool.acquire().await.unwrap(), &rows, None)
+        .await
+        .unwrap();
+    let run_id = sqlx::query(
+        "INSERT INTO sync_runs (entity, mode, status, declared_batches, declared_records, \
+         received_batches, received_records, accepted_records) \
+         VALUES ('influencers', 'full', 'sweeping', 1, 100, 1, 100, 100)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap()
+    .last_insert_id() as i64;
+    sqlx::query("UPDATE influencers SET last_full_run_id = ? WHERE erp_id <= 100")
+        .bind(run_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let mut holder = app.pool.acquire().await.unwrap();
+    sqlx::query("SELECT GET_LOCK('dis-sync-sweep-influencers', 0)")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let quick = SweepSettings {
+        lock_wait_seconds: 1,
+        ..SweepSettings::default()
+    };
+    let pool = app.pool.clone();
+    let sweeping = tokio::spawn(async move { sweep_until_done(&pool, run_id, quick).await });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !sweeping.is_finished(),
+        "the sweep waits for the lock instead of giving up"
+    );
+    assert_eq!(app.influencer_keys().await.len(), 102);
+
+    sqlx::query("SELECT RELEASE_LOCK('dis-sync-sweep-influencers')")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let outcome = tokio::time::timeout(Duration::from_secs(30), sweeping)
+        .await
+        .expect("the sweep runs once the lock is free")
+        .unwrap();
+    assert_eq!(outcome, SweepOutcome::Swept { deleted: 2 });
+    assert_eq!(app.influencer_keys().await, (1..=100).collect::<Vec<_>>());
+}
