@@ -62,7 +62,44 @@ pub fn classify_sqlx(error: &sqlx::Error) -> FailureKind {
     }
 }
 
+/// MySQL/MariaDB server errors that mean the server or the connection went away.
+const UNREACHABLE_CODES: &[u16] = &[1053, 1927, 2006, 2013];
+
+/// Whether MySQL could not be reached or the connection broke, rather than MySQL refusing the work.
+///
+/// Such a failure says nothing about the job: it is waited out, never dead-lettered. After an
+/// outage the pool still hands out connections that broke with it, each failing once, which
+/// would otherwise use up a job's attempts and dead-letter it just as MySQL comes back.
+pub fn is_unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db
+            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+            .is_some_and(|e| UNREACHABLE_CODES.contains(&e.number())),
+        _ => false,
+    }
+}
+
 /// HTTP statuses a client should retry: rate limited or a server-side failure.
 pub fn is_retriable_status(status: u16) -> bool {
     status == 429 || (500..600).contains(&status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_connection_or_an_empty_pool_is_unreachable_and_a_refusal_is_not() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(is_unreachable(&sqlx::Error::Io(reset)));
+        assert!(is_unreachable(&sqlx::Error::PoolTimedOut));
+        assert!(!is_unreachable(&sqlx::Error::RowNotFound));
+        assert!(!is_unreachable(&sqlx::Error::ColumnNotFound("x".into())));
+    }
 }

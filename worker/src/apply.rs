@@ -9,7 +9,7 @@ use sqlx::MySqlPool;
 
 use shared::db::dead_letters::{insert_dead_letter, NewDeadLetter};
 use shared::db::jobs::{apply_job, Applied};
-use shared::failure::{classify_sqlx, FailureKind};
+use shared::failure::{classify_sqlx, is_unreachable, FailureKind};
 use shared::jobs::ApplyBatch;
 
 use crate::config::RetryConfig;
@@ -32,8 +32,9 @@ pub enum JobOutcome {
     },
 }
 
-/// Applies `job`; returns an error only when even the dead-letter table could not be written.
-/// The queue handler calls [`apply_until_recorded`] instead, which never gives a job back.
+/// Applies `job`; returns an error when MySQL is unreachable (the job is not dead-lettered for
+/// that) or the dead-letter table could not be written. The queue handler calls
+/// [`apply_until_recorded`] instead, which never gives a job back.
 pub async fn apply_batch(
     pool: &MySqlPool,
     job: &ApplyBatch,
@@ -55,9 +56,12 @@ pub async fn apply_batch(
             tracing::warn!(run_id = job.run_id, job = %job.key(), error = %e, "isolating rows the database refused");
             match isolate_bad_rows(pool, job, retry).await {
                 Ok(outcome) => outcome,
+                Err(e) if is_unreachable(&e) => return Err(e),
                 Err(e) => dead_letter(pool, job, attempts.load(Ordering::Relaxed), &e).await?,
             }
         }
+        // MySQL away is no fault of the job: the caller waits it out.
+        Err(e) if is_unreachable(&e) => return Err(e),
         Err(e) => dead_letter(pool, job, attempts.load(Ordering::Relaxed), &e).await?,
     };
     Ok(outcome)
@@ -69,7 +73,7 @@ const MAX_HOLD_DELAY: Duration = Duration::from_secs(30);
 /// Applies `job` and does not return until MySQL holds its outcome: loaded, rejected rows or a
 /// dead letter.
 ///
-/// When MySQL cannot even take the dead letter it is down, and handing the job back to the queue
+/// When MySQL is unreachable, or cannot even take the dead letter, handing the job back to the queue
 /// would be worse than waiting: apalis retries a failed job a fixed number of times, seconds
 /// apart, then parks it where no operator looks, and its run would stay closing for ever. Holding
 /// it also stops this worker from taking more jobs while MySQL is away.
