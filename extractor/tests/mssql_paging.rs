@@ -8,16 +8,17 @@ use common::erp::{
 };
 use extractor::mssql::{records, ErpError, ErpRecord, ErpSource, PageReader, INFLUENCERS_FULL};
 use futures::TryStreamExt;
-use mssql_mock_tds::QueryResponse;
+use mssql_mock_tds::{QueryResponse, Row};
 use shared::domain::Entity;
 
 const SAO_PAULO: chrono_tz::Tz = chrono_tz::America::Sao_Paulo;
 
-#[tokio::test]
-async fn paging_walks_a_table_larger_than_one_page_in_key_order() {
-    let mock = MockErp::start().await;
-    // 25 rows with gaps in their keys, 10 to a page: pages of 10, 10 and a last short one of 5.
-    let table = (1..=25).map(|n| (n * 3, influencer_row(n * 3))).collect();
+/// The proxy in front of `mock`, answering the full influencers statement page by page from
+/// `table`; its rules record the pages asked for.
+async fn serve_influencers_paged(
+    mock: &MockErp,
+    table: Vec<(i64, Row)>,
+) -> (std::net::SocketAddr, ProxyRules) {
     let rules = ProxyRules {
         paged: vec![PagedStatement::over(
             INFLUENCERS_FULL,
@@ -26,18 +27,32 @@ async fn paging_walks_a_table_larger_than_one_page_in_key_order() {
         )],
         ..ProxyRules::default()
     };
-    let addr = start_proxy(&mock, rules.clone()).await;
-    let erp = ErpSource::new(config(addr, 10, "paging.json")).unwrap();
+    let addr = start_proxy(mock, rules.clone()).await;
+    (addr, rules)
+}
+
+/// A reader of the full influencers statement in pages of 10, on a fresh connection.
+async fn influencer_pages(erp: &ErpSource) -> PageReader {
     let connection = erp.connect().await.unwrap();
     let statement = erp.statements().influencers.full.clone();
-    let reader = PageReader::new(
+    PageReader::new(
         connection,
         statement,
         Entity::Influencers,
         SAO_PAULO,
         10,
         None,
-    );
+    )
+}
+
+#[tokio::test]
+async fn paging_walks_a_table_larger_than_one_page_in_key_order() {
+    let mock = MockErp::start().await;
+    // 25 rows with gaps in their keys, 10 to a page: pages of 10, 10 and a last short one of 5.
+    let table = (1..=25).map(|n| (n * 3, influencer_row(n * 3))).collect();
+    let (addr, rules) = serve_influencers_paged(&mock, table).await;
+    let erp = ErpSource::new(config(addr, 10, "paging.json")).unwrap();
+    let reader = influencer_pages(&erp).await;
 
     let all: Vec<ErpRecord> = records(reader).try_collect().await.unwrap();
 
@@ -57,26 +72,9 @@ async fn paging_walks_a_table_larger_than_one_page_in_key_order() {
 async fn a_table_of_exactly_one_page_asks_once_more_and_stops_on_the_empty_page() {
     let mock = MockErp::start().await;
     let table = (1..=10).map(|n| (n, influencer_row(n))).collect();
-    let rules = ProxyRules {
-        paged: vec![PagedStatement::over(
-            INFLUENCERS_FULL,
-            influencer_columns(),
-            table,
-        )],
-        ..ProxyRules::default()
-    };
-    let addr = start_proxy(&mock, rules.clone()).await;
+    let (addr, rules) = serve_influencers_paged(&mock, table).await;
     let erp = ErpSource::new(config(addr, 10, "one-page.json")).unwrap();
-    let connection = erp.connect().await.unwrap();
-    let statement = erp.statements().influencers.full.clone();
-    let reader = PageReader::new(
-        connection,
-        statement,
-        Entity::Influencers,
-        SAO_PAULO,
-        10,
-        None,
-    );
+    let reader = influencer_pages(&erp).await;
 
     let all: Vec<ErpRecord> = records(reader).try_collect().await.unwrap();
 
@@ -94,16 +92,7 @@ async fn rows_out_of_key_order_stop_the_read_instead_of_skipping_rows() {
     )
     .await;
     let erp = ErpSource::new(config(mock.addr, 10, "order.json")).unwrap();
-    let connection = erp.connect().await.unwrap();
-    let statement = erp.statements().influencers.full.clone();
-    let mut reader = PageReader::new(
-        connection,
-        statement,
-        Entity::Influencers,
-        SAO_PAULO,
-        10,
-        None,
-    );
+    let mut reader = influencer_pages(&erp).await;
 
     let error = reader.next_page().await.unwrap_err().to_string();
 
@@ -119,16 +108,7 @@ async fn a_page_the_erp_does_not_answer_in_time_times_out() {
     let mut settings = config(mock.addr, 10, "slow.json");
     settings.query_timeout_secs = 1;
     let erp = ErpSource::new(settings).unwrap();
-    let connection = erp.connect().await.unwrap();
-    let statement = erp.statements().influencers.full.clone();
-    let mut reader = PageReader::new(
-        connection,
-        statement,
-        Entity::Influencers,
-        SAO_PAULO,
-        10,
-        None,
-    );
+    let mut reader = influencer_pages(&erp).await;
 
     let error = reader.next_page().await.unwrap_err();
 
