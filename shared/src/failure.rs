@@ -11,15 +11,11 @@ pub enum FailureKind {
     Permanent,
 }
 
-/// MySQL/MariaDB server errors that go away by themselves.
+/// MySQL/MariaDB server errors that go away by themselves, besides those of [`UNREACHABLE_CODES`].
 const RETRIABLE_CODES: &[u16] = &[
     1205, // lock wait timeout
     1213, // deadlock
     1040, // too many connections
-    1053, // server shutdown in progress
-    2006, // server has gone away
-    2013, // lost connection during query
-    1927, // MariaDB: connection was killed
     3024, // MySQL: query execution interrupted, max_execution_time
     1969, // MariaDB: query execution interrupted, max_statement_time
 ];
@@ -38,32 +34,28 @@ const BAD_DATA_CODES: &[u16] = &[
 ];
 
 pub fn classify_sqlx(error: &sqlx::Error) -> FailureKind {
-    match error {
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_) => FailureKind::Retriable,
-        sqlx::Error::Database(db) => {
-            // The vendor's error number says more than the SQLSTATE.
-            let number = db
-                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-                .map_or(0, sqlx::mysql::MySqlDatabaseError::number);
-            if RETRIABLE_CODES.contains(&number) {
-                FailureKind::Retriable
-            } else if BAD_DATA_CODES.contains(&number) {
-                FailureKind::BadData
-            } else {
-                FailureKind::Permanent
-            }
-        }
-        _ => FailureKind::Permanent,
+    if is_unreachable(error) {
+        return FailureKind::Retriable;
+    }
+    let Some(number) = server_error_number(error) else {
+        return FailureKind::Permanent;
+    };
+    if RETRIABLE_CODES.contains(&number) {
+        FailureKind::Retriable
+    } else if BAD_DATA_CODES.contains(&number) {
+        FailureKind::BadData
+    } else {
+        FailureKind::Permanent
     }
 }
 
 /// MySQL/MariaDB server errors that mean the server or the connection went away.
-const UNREACHABLE_CODES: &[u16] = &[1053, 1927, 2006, 2013];
+const UNREACHABLE_CODES: &[u16] = &[
+    1053, // server shutdown in progress
+    1927, // MariaDB: connection was killed
+    2006, // server has gone away
+    2013, // lost connection during query
+];
 
 /// Whether MySQL could not be reached or the connection broke, rather than MySQL refusing the work.
 ///
@@ -78,11 +70,17 @@ pub fn is_unreachable(error: &sqlx::Error) -> bool {
         | sqlx::Error::WorkerCrashed
         | sqlx::Error::Tls(_)
         | sqlx::Error::Protocol(_) => true,
-        sqlx::Error::Database(db) => db
-            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-            .is_some_and(|e| UNREACHABLE_CODES.contains(&e.number())),
-        _ => false,
+        _ => server_error_number(error).is_some_and(|n| UNREACHABLE_CODES.contains(&n)),
     }
+}
+
+/// The MySQL/MariaDB error number of a server error: it says more than the SQLSTATE.
+fn server_error_number(error: &sqlx::Error) -> Option<u16> {
+    let sqlx::Error::Database(db) = error else {
+        return None;
+    };
+    db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+        .map(sqlx::mysql::MySqlDatabaseError::number)
 }
 
 /// HTTP statuses a client should retry: rate limited or a server-side failure.
