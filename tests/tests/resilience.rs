@@ -169,6 +169,26 @@ async fn finished_jobs_are_removed_from_redis_by_the_vacuum_and_nothing_else_is(
     assert!(left.is_empty(), "finished jobs left behind: {left:?}");
 }
 
+/// A full influencers run in `sweeping` that saw keys 1..=100 (and accepted 100 records), made
+/// by hand so that no sweep job exists for it.
+async fn sweeping_run_that_saw_keys_up_to_100(app: &TestApp) -> i64 {
+    let run_id = sqlx::query(
+        "INSERT INTO sync_runs (entity, mode, status, declared_batches, declared_records, \
+         received_batches, received_records, accepted_records) \
+         VALUES ('influencers', 'full', 'sweeping', 1, 100, 1, 100, 100)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap()
+    .last_insert_id() as i64;
+    sqlx::query("UPDATE influencers SET last_full_run_id = ? WHERE erp_id <= 100")
+        .bind(run_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    run_id
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_left_sweeping_without_its_sweep_job_is_swept_all_the_same() {
     let app = TestApp::spawn().await;
@@ -181,23 +201,10 @@ async fn a_run_left_sweeping_without_its_sweep_job_is_swept_all_the_same() {
     assert_eq!(first["status"], "completed", "{first}");
     // A full run that saw keys 1..=100 and moved to sweeping, but whose sweep job never reached
     // Redis (the API's push failed after the status changed).
-    let run_id = sqlx::query(
-        "INSERT INTO sync_runs (entity, mode, status, declared_batches, declared_records, \
-         received_batches, received_records, accepted_records) \
-         VALUES ('influencers', 'full', 'sweeping', 1, 100, 1, 100, 100)",
-    )
-    .execute(&app.pool)
-    .await
-    .unwrap()
-    .last_insert_id();
-    sqlx::query("UPDATE influencers SET last_full_run_id = ? WHERE erp_id <= 100")
-        .bind(run_id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    let run_id = sweeping_run_that_saw_keys_up_to_100(&app).await;
 
     let run = app
-        .wait_for_status(run_id as i64, &["completed"], Duration::from_secs(30))
+        .wait_for_status(run_id, &["completed"], Duration::from_secs(30))
         .await;
     assert_eq!(run["swept_rows"], 2, "{run}");
     assert_eq!(app.influencer_keys().await, (1..=100).collect::<Vec<_>>());
@@ -238,20 +245,7 @@ async fn a_sweep_that_finds_its_entity_locked_waits_and_sweeps_once_the_lock_is_
     upsert_influencers(&mut app.pool.acquire().await.unwrap(), &rows, None)
         .await
         .unwrap();
-    let run_id = sqlx::query(
-        "INSERT INTO sync_runs (entity, mode, status, declared_batches, declared_records, \
-         received_batches, received_records, accepted_records) \
-         VALUES ('influencers', 'full', 'sweeping', 1, 100, 1, 100, 100)",
-    )
-    .execute(&app.pool)
-    .await
-    .unwrap()
-    .last_insert_id() as i64;
-    sqlx::query("UPDATE influencers SET last_full_run_id = ? WHERE erp_id <= 100")
-        .bind(run_id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    let run_id = sweeping_run_that_saw_keys_up_to_100(&app).await;
 
     let mut holder = app.pool.acquire().await.unwrap();
     sqlx::query("SELECT GET_LOCK('dis-sync-sweep-influencers', 0)")
