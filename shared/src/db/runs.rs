@@ -201,16 +201,22 @@ pub async fn get_run_head(pool: &MySqlPool, run_id: i64) -> Result<Option<RunHea
     .await
 }
 
-/// Runs whose sweep is due or running, with whether an operator approved it.
-pub async fn sweeping_runs(pool: &MySqlPool) -> Result<Vec<(i64, bool)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, sweep_approved FROM sync_runs WHERE status = 'sweeping' ORDER BY id")
-        .fetch_all(pool)
-        .await
+/// A run the worker's settler watches: a closing run to settle, or a sweeping one whose sweep
+/// must be queued.
+#[derive(Debug, Clone, FromRow)]
+pub struct UnsettledRun {
+    pub run_id: i64,
+    #[sqlx(try_from = "String")]
+    pub status: RunStatus,
+    pub sweep_approved: bool,
 }
 
-/// Runs waiting for their last batches or jobs.
-pub async fn closing_run_ids(pool: &MySqlPool) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM sync_runs WHERE status = 'closing' ORDER BY id")
-        .fetch_all(pool)
-        .await
+/// Runs that are `closing` or `sweeping`, oldest first, in one read.
+pub async fn unsettled_runs(pool: &MySqlPool) -> Result<Vec<UnsettledRun>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id AS run_id, status, sweep_approved FROM sync_runs \
+         WHERE status IN ('closing', 'sweeping') ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await
 }
