@@ -60,6 +60,8 @@ fn jobs(rows: &[Influencer], run_id: i64) -> Vec<ApplyBatch> {
         .enumerate()
         .map(|(chunk, records)| ApplyBatch {
             run_id,
+            // Unchecked here: claim_job and upsert_records are called without apply_job's check.
+            run_nonce: String::new(),
             mode: RunMode::Full,
             batch_seq: 1,
             chunk: chunk as i32,

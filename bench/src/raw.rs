@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use shared::db::jobs::apply_job;
 use shared::db::records::upsert_influencers;
-use shared::domain::RunMode;
+use shared::db::runs::create_run;
+use shared::domain::{Entity, RunMode};
 use shared::domain::{Influencer, InfluencerWire};
 use shared::jobs::RECORDS_PER_JOB;
 use shared::jobs::{ApplyBatch, Records};
@@ -83,11 +84,14 @@ async fn apply_all(
     rows: Vec<Influencer>,
     connections: usize,
 ) -> anyhow::Result<Duration> {
+    // The worker applies only jobs of a run MySQL knows.
+    let run = create_run(pool, Entity::Influencers, RunMode::Full).await?;
     let jobs: Vec<ApplyBatch> = rows
         .chunks(RECORDS_PER_JOB)
         .enumerate()
         .map(|(chunk, records)| ApplyBatch {
-            run_id: 1,
+            run_id: run.run_id,
+            run_nonce: run.nonce.clone(),
             mode: RunMode::Full,
             batch_seq: 1,
             chunk: chunk as i32,

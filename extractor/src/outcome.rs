@@ -28,6 +28,9 @@ pub struct RunReport {
     pub elapsed: Duration,
     /// The first few rejections with their reasons; the rest are with the run on the API.
     pub rejection_samples: Vec<RecordError>,
+    /// How the entity's run before this one ended, when it did not complete (such as a run
+    /// abandoned by a crashed extractor and failed by the API).
+    pub previous_run: Option<String>,
 }
 
 impl RunReport {
@@ -76,6 +79,9 @@ impl fmt::Display for RunReport {
         }
         if let Some(reason) = &self.status_reason {
             write!(f, "\n  reason: {reason}")?;
+        }
+        if let Some(previous) = &self.previous_run {
+            write!(f, "\n  before it: {previous}")?;
         }
         for rejection in &self.rejection_samples {
             write!(f, "\n  rejected {rejection}")?;

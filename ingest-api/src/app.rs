@@ -27,6 +27,8 @@ pub struct AppState {
     pub keys: Arc<ApiKeys>,
     pub redis: apalis_redis::ConnectionManager,
     pub sweep_max_share: f64,
+    /// Open or closing runs idle this long are failed when a new run of their entity is asked for.
+    pub run_idle_limit: std::time::Duration,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             keys: Arc::new(keys),
             redis,
             sweep_max_share: settings.sweep_max_share,
+            run_idle_limit: settings.run_idle_limit,
         })
     }
 }

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use shared::db::batches::{BatchCounts, Rejection};
-use shared::domain::{parse_contract, parse_influencer, Entity, RecordProblems, RunMode};
+use shared::db::runs::RunHead;
+use shared::domain::{parse_contract, parse_influencer, Entity, RecordProblems};
 use shared::jobs::{ApplyBatch, Records, RECORDS_PER_JOB};
 
 use crate::error::ApiError;
@@ -68,8 +69,7 @@ fn readable_erp_id(raw: &RawValue) -> Option<i64> {
 
 /// Splits accepted records into jobs of at most [`RECORDS_PER_JOB`], keeping each record's index.
 fn into_jobs<T>(
-    run_id: i64,
-    mode: RunMode,
+    run: &RunHead,
     seq: i64,
     accepted: Vec<(i32, T)>,
     wrap: fn(Vec<T>) -> Records,
@@ -80,8 +80,9 @@ fn into_jobs<T>(
     while rest.peek().is_some() {
         let (indices, records): (Vec<i32>, Vec<T>) = rest.by_ref().take(RECORDS_PER_JOB).unzip();
         jobs.push(ApplyBatch {
-            run_id,
-            mode,
+            run_id: run.run_id,
+            run_nonce: run.nonce.clone(),
+            mode: run.mode,
             batch_seq: seq,
             chunk,
             indices,
@@ -115,29 +116,24 @@ fn parse_all<T>(
 
 /// Parses a batch body for a run of `entity`: every record is validated on its own, so one bad
 /// record never stops the others.
-pub fn take_in(
-    body: &[u8],
-    run_id: i64,
-    mode: RunMode,
-    entity: Entity,
-    seq: i64,
-) -> Result<Intake, ApiError> {
+pub fn take_in(body: &[u8], run: &RunHead, seq: i64) -> Result<Intake, ApiError> {
+    let run_id = run.run_id;
     let batch: BatchBody<'_> = serde_json::from_slice(body).map_err(|e| {
         ApiError::BadRequest(format!("the body must be {{\"records\": [ … ]}}: {e}"))
     })?;
     let total = batch.records.len();
-    let (jobs, rejections) = match entity {
+    let (jobs, rejections) = match run.entity {
         Entity::Influencers => {
             let (accepted, rejections) = parse_all(&batch.records, parse_influencer);
             (
-                into_jobs(run_id, mode, seq, accepted, Records::Influencers),
+                into_jobs(run, seq, accepted, Records::Influencers),
                 rejections,
             )
         }
         Entity::Contracts => {
             let (accepted, rejections) = parse_all(&batch.records, parse_contract);
             (
-                into_jobs(run_id, mode, seq, accepted, Records::Contracts),
+                into_jobs(run, seq, accepted, Records::Contracts),
                 rejections,
             )
         }

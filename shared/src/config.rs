@@ -35,6 +35,10 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Share of an entity a sweep may delete without an operator's approval (`DIS_SWEEP_MAX_SHARE`).
     pub sweep_max_share: f64,
+    /// An open or closing run without progress for this long is failed, freeing its entity
+    /// (`DIS_RUN_IDLE_LIMIT`, such as `2h` or `90m`).
+    #[serde(with = "humantime_serde")]
+    pub run_idle_limit: std::time::Duration,
     /// Logs as JSON lines (`DIS_LOG_JSON`); plain text otherwise.
     pub log_json: bool,
 }
@@ -53,6 +57,7 @@ impl Default for Settings {
             job_attempts: 5,
             max_body_bytes: 16 * 1024 * 1024,
             sweep_max_share: 0.05,
+            run_idle_limit: std::time::Duration::from_hours(2),
             log_json: false,
         }
     }
@@ -98,6 +103,10 @@ impl std::fmt::Debug for Settings {
             .field("job_attempts", &self.job_attempts)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("sweep_max_share", &self.sweep_max_share)
+            .field(
+                "run_idle_limit",
+                &humantime::format_duration(self.run_idle_limit).to_string(),
+            )
             .finish_non_exhaustive()
     }
 }

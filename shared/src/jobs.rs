@@ -42,6 +42,8 @@ impl Records {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplyBatch {
     pub run_id: i64,
+    /// The run's random nonce: with the id, it names the run even across a restore of MySQL.
+    pub run_nonce: String,
     pub mode: RunMode,
     pub batch_seq: i64,
     pub chunk: i32,
@@ -54,8 +56,8 @@ impl ApplyBatch {
     /// The same for every delivery of this job: the queue and the progress table use it to apply it once.
     pub fn key(&self) -> String {
         format!(
-            "run-{}-batch-{}-chunk-{}",
-            self.run_id, self.batch_seq, self.chunk
+            "run-{}.{}-batch-{}-chunk-{}",
+            self.run_id, self.run_nonce, self.batch_seq, self.chunk
         )
     }
 }
@@ -139,12 +141,13 @@ pub fn sweep_run_storage(conn: ConnectionManager, namespace: &str) -> SweepRunSt
 }
 
 /// The queue's key for the sweep of a run: one sweep job per run, and one more once an operator
-/// approved a held sweep.
-pub fn sweep_key(run_id: i64, approved: bool) -> String {
+/// approved a held sweep. The nonce keeps a run that took the id of a run lost in a restore of
+/// MySQL from finding its sweep already "queued".
+pub fn sweep_key(run_id: i64, run_nonce: &str, approved: bool) -> String {
     if approved {
-        format!("sweep-{run_id}-approved")
+        format!("sweep-{run_id}.{run_nonce}-approved")
     } else {
-        format!("sweep-{run_id}")
+        format!("sweep-{run_id}.{run_nonce}")
     }
 }
 
@@ -152,11 +155,12 @@ pub fn sweep_key(run_id: i64, approved: bool) -> String {
 pub async fn enqueue_sweep(
     storage: &mut SweepRunStorage,
     run_id: i64,
+    run_nonce: &str,
     approved: bool,
 ) -> Result<(), apalis::prelude::TaskSinkError<apalis_redis::Error>> {
     use apalis::prelude::{TaskBuilder, TaskSink};
     let task = TaskBuilder::new(SweepRun { run_id })
-        .idempotency_key(sweep_key(run_id, approved))
+        .idempotency_key(sweep_key(run_id, run_nonce, approved))
         .build();
     storage.push_task(task).await
 }

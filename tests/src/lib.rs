@@ -292,6 +292,15 @@ impl TestApp {
         .await
     }
 
+    /// The run's nonce, which every job of the run carries (the API does not show it).
+    pub async fn nonce(&self, run_id: i64) -> String {
+        sqlx::query_scalar("SELECT nonce FROM sync_runs WHERE id = ?")
+            .bind(run_id)
+            .fetch_one(&self.pool)
+            .await
+            .expect("the run exists")
+    }
+
     pub async fn influencer_keys(&self) -> Vec<i64> {
         sqlx::query_scalar("SELECT erp_id FROM influencers ORDER BY erp_id")
             .fetch_all(&self.pool)

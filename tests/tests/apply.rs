@@ -6,13 +6,14 @@ use shared::domain::{Influencer, RunMode};
 use shared::jobs::{ApplyBatch, Records};
 use worker::{apply_batch, JobOutcome, RetryConfig};
 
-fn job(run_id: i64, chunk: i32, records: &[Value]) -> ApplyBatch {
+fn job(run_id: i64, nonce: &str, chunk: i32, records: &[Value]) -> ApplyBatch {
     let parsed: Vec<Influencer> = records
         .iter()
         .map(|r| serde_json::from_value(r.clone()).unwrap())
         .collect();
     ApplyBatch {
         run_id,
+        run_nonce: nonce.to_owned(),
         mode: RunMode::Incremental,
         batch_seq: 1,
         chunk,
@@ -33,8 +34,10 @@ fn quick_retries() -> RetryConfig {
 async fn a_job_delivered_twice_is_applied_and_counted_once() {
     let app = TestApp::spawn_without_workers().await;
     let run_id = app.create_run("influencers", "incremental").await;
+    let nonce = app.nonce(run_id).await;
     let job = job(
         run_id,
+        &nonce,
         0,
         &[
             influencer(1, "Ana", "2026-11-27T10:00:00Z"),
@@ -60,18 +63,22 @@ async fn a_job_delivered_twice_is_applied_and_counted_once() {
 async fn an_older_record_never_overwrites_a_newer_one_even_by_a_fraction_of_a_microsecond() {
     let app = TestApp::spawn_without_workers().await;
     let run_id = app.create_run("influencers", "incremental").await;
+    let nonce = app.nonce(run_id).await;
     let newer = job(
         run_id,
+        &nonce,
         0,
         &[influencer(1, "Newer", "2026-11-27T10:00:00.0000002Z")],
     );
     let older = job(
         run_id,
+        &nonce,
         1,
         &[influencer(1, "Older", "2026-11-27T10:00:00.0000001Z")],
     );
     let same_time = job(
         run_id,
+        &nonce,
         2,
         &[influencer(
             1,
@@ -113,14 +120,19 @@ async fn rows_the_database_refuses_are_rejected_with_its_reason_and_the_others_l
         .await
         .unwrap();
     let run_id = app.create_run("influencers", "incremental").await;
+    let nonce = app.nonce(run_id).await;
     let records = [
         influencer(1, "Ana", "2026-11-27T10:00:00Z"),
         influencer(2, "Refused By Database", "2026-11-27T10:00:00Z"),
         influencer(3, "Caio", "2026-11-27T10:00:00Z"),
     ];
-    let outcome = apply_batch(&app.pool, &job(run_id, 0, &records), quick_retries())
-        .await
-        .unwrap();
+    let outcome = apply_batch(
+        &app.pool,
+        &job(run_id, &nonce, 0, &records),
+        quick_retries(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         outcome,
         JobOutcome::PartlyLoaded {
@@ -150,11 +162,17 @@ async fn a_job_that_fails_for_good_lands_in_the_dead_letter_table_with_its_paylo
 ) {
     let app = TestApp::spawn_without_workers().await;
     let run_id = app.create_run("influencers", "incremental").await;
+    let nonce = app.nonce(run_id).await;
     sqlx::query("ALTER TABLE influencers RENAME COLUMN handle TO handle_gone")
         .execute(&app.pool)
         .await
         .unwrap();
-    let job = job(run_id, 0, &[influencer(1, "Ana", "2026-11-27T10:00:00Z")]);
+    let job = job(
+        run_id,
+        &nonce,
+        0,
+        &[influencer(1, "Ana", "2026-11-27T10:00:00Z")],
+    );
     let JobOutcome::DeadLettered { dead_letter_id } =
         apply_batch(&app.pool, &job, quick_retries()).await.unwrap()
     else {
@@ -214,13 +232,13 @@ async fn a_late_job_of_an_aborted_full_run_does_not_take_its_rows_away_from_the_
     )
     .await;
     let next = app.create_run("influencers", "full").await;
-    let mut next_job = job(next, 0, &records);
+    let mut next_job = job(next, &app.nonce(next).await, 0, &records);
     next_job.mode = RunMode::Full;
     apply_batch(&app.pool, &next_job, quick_retries())
         .await
         .unwrap();
     // The aborted run's job was still in the queue and is applied after the next run's.
-    let mut late_job = job(aborted, 0, &records);
+    let mut late_job = job(aborted, &app.nonce(aborted).await, 0, &records);
     late_job.mode = RunMode::Full;
     apply_batch(&app.pool, &late_job, quick_retries())
         .await
@@ -247,6 +265,7 @@ async fn a_job_waits_out_a_mysql_outage_and_is_applied_once_mysql_is_back() {
 
     let app = TestApp::spawn_without_workers().await;
     let run_id = app.create_run("influencers", "incremental").await;
+    let nonce = app.nonce(run_id).await;
     let direct = MySqlConnectOptions::from_str(&app.settings.mysql_url).unwrap();
     let upstream = format!("{}:{}", direct.get_host(), direct.get_port())
         .parse()
@@ -259,7 +278,12 @@ async fn a_job_waits_out_a_mysql_outage_and_is_applied_once_mysql_is_back() {
         .unwrap();
 
     relay.cut();
-    let job = job(run_id, 0, &[influencer(1, "Ana", "2026-11-27T10:00:00Z")]);
+    let job = job(
+        run_id,
+        &nonce,
+        0,
+        &[influencer(1, "Ana", "2026-11-27T10:00:00Z")],
+    );
     let applying = tokio::spawn({
         let job = job.clone();
         async move { worker::apply_until_recorded(&via_relay, &job, quick_retries()).await }

@@ -218,7 +218,9 @@ async fn a_sweep_pushed_twice_is_queued_once_and_its_approval_once_more() {
     let conn = connect_redis(&app.settings.redis_url).await.unwrap();
     let mut sweeps = sweep_run_storage(conn, &app.settings.queue_namespace);
     for approved in [false, false, true, true] {
-        enqueue_sweep(&mut sweeps, 7, approved).await.unwrap();
+        enqueue_sweep(&mut sweeps, 7, "0123456789abcdef", approved)
+            .await
+            .unwrap();
     }
     let queued: usize = redis::cmd("HLEN")
         .arg(format!(

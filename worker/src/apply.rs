@@ -52,17 +52,27 @@ pub async fn apply_batch(
     let outcome = match result {
         Ok(Applied::Loaded { records }) => JobOutcome::Loaded { records },
         Ok(Applied::AlreadyApplied) => JobOutcome::AlreadyApplied,
+        Ok(Applied::UnknownRun) => {
+            let reason = format!(
+                "MySQL has no run {} with nonce {:?}: the job outlived its run (was MySQL restored \
+                 to an earlier point?); nothing was written",
+                job.run_id, job.run_nonce
+            );
+            dead_letter(pool, job, attempts.load(Ordering::Relaxed), &reason).await?
+        }
         Err(e) if classify_sqlx(&e) == FailureKind::BadData => {
             tracing::warn!(run_id = job.run_id, job = %job.key(), error = %e, "isolating rows the database refused");
             match isolate_bad_rows(pool, job, retry).await {
                 Ok(outcome) => outcome,
                 Err(e) if is_unreachable(&e) => return Err(e),
-                Err(e) => dead_letter(pool, job, attempts.load(Ordering::Relaxed), &e).await?,
+                Err(e) => {
+                    dead_letter(pool, job, attempts.load(Ordering::Relaxed), &e.to_string()).await?
+                }
             }
         }
         // MySQL away is no fault of the job: the caller waits it out.
         Err(e) if is_unreachable(&e) => return Err(e),
-        Err(e) => dead_letter(pool, job, attempts.load(Ordering::Relaxed), &e).await?,
+        Err(e) => dead_letter(pool, job, attempts.load(Ordering::Relaxed), &e.to_string()).await?,
     };
     Ok(outcome)
 }
@@ -100,10 +110,9 @@ async fn dead_letter(
     pool: &MySqlPool,
     job: &ApplyBatch,
     attempts: u32,
-    error: &sqlx::Error,
+    last_error: &str,
 ) -> Result<JobOutcome, sqlx::Error> {
     let payload = serde_json::to_string(job).unwrap_or_default();
-    let last_error = error.to_string();
     let id = insert_dead_letter(
         pool,
         &NewDeadLetter {
@@ -111,7 +120,7 @@ async fn dead_letter(
             job_key: &job.key(),
             run_id: Some(job.run_id),
             attempts,
-            last_error: &last_error,
+            last_error,
             payload: &payload,
         },
     )

@@ -104,7 +104,11 @@ pub async fn run_workers(
     });
     tracing::info!(?settings, "worker starting");
     let stop = CancellationToken::new();
-    let settler = tokio::spawn(run_settler(deps.pool.clone(), deps.sweeps.clone()));
+    let settler = tokio::spawn(run_settler(
+        deps.pool.clone(),
+        deps.sweeps.clone(),
+        settings.run_idle_limit,
+    ));
     let vacuum = tokio::spawn(run_vacuum(applies.clone(), deps.sweeps.clone()));
     let instance = next_instance();
     let apply_deps = deps.clone();

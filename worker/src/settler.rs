@@ -1,4 +1,5 @@
-//! Moves closing runs on once their last job is applied, and keeps every sweeping run's sweep queued.
+//! Moves closing runs on once their last job is applied, keeps every sweeping run's sweep queued,
+//! and fails runs abandoned without progress.
 //! One cheap query a tick replaces a status read after every job (a statement per 100 records).
 
 use std::time::Duration;
@@ -6,7 +7,7 @@ use std::time::Duration;
 use apalis::prelude::BoxDynError;
 use sqlx::MySqlPool;
 
-use shared::db::lifecycle::{settle_run, Settled};
+use shared::db::lifecycle::{fail_abandoned_runs, settle_run, Settled};
 use shared::db::runs::unsettled_runs;
 use shared::domain::RunStatus;
 use shared::jobs::{enqueue_sweep, SweepRunStorage};
@@ -24,13 +25,19 @@ pub async fn settle_runs(pool: &MySqlPool, sweeps: &SweepRunStorage) -> Result<u
     let mut moved = 0;
     for run in unsettled_runs(pool).await? {
         if run.status == RunStatus::Sweeping {
-            enqueue_sweep(&mut sweeps.clone(), run.run_id, run.sweep_approved).await?;
+            enqueue_sweep(
+                &mut sweeps.clone(),
+                run.run_id,
+                &run.nonce,
+                run.sweep_approved,
+            )
+            .await?;
             continue;
         }
         match settle_run(pool, run.run_id).await? {
             Settled::Waiting | Settled::NotClosing => {}
             Settled::ReadyToSweep => {
-                enqueue_sweep(&mut sweeps.clone(), run.run_id, false).await?;
+                enqueue_sweep(&mut sweeps.clone(), run.run_id, &run.nonce, false).await?;
                 moved += 1;
             }
             Settled::Completed | Settled::Failed(_) => moved += 1,
@@ -39,14 +46,28 @@ pub async fn settle_runs(pool: &MySqlPool, sweeps: &SweepRunStorage) -> Result<u
     Ok(moved)
 }
 
-/// Runs [`settle_runs`] every [`SETTLE_EVERY`], for ever; errors are logged and tried again.
-pub async fn run_settler(pool: MySqlPool, sweeps: SweepRunStorage) {
+/// How often runs without progress are looked for; the idle limit itself is hours.
+pub const LOOK_FOR_ABANDONED_EVERY: Duration = Duration::from_secs(30);
+
+/// Runs [`settle_runs`] every [`SETTLE_EVERY`] and fails abandoned runs every
+/// [`LOOK_FOR_ABANDONED_EVERY`], for ever; errors are logged and tried again.
+pub async fn run_settler(pool: MySqlPool, sweeps: SweepRunStorage, idle_limit: Duration) {
     let mut ticks = tokio::time::interval(SETTLE_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut abandoned = tokio::time::interval(LOOK_FOR_ABANDONED_EVERY);
+    abandoned.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticks.tick().await;
-        if let Err(e) = settle_runs(&pool, &sweeps).await {
-            tracing::warn!(error = %e, "settling runs failed; trying again");
+        tokio::select! {
+            _ = ticks.tick() => {
+                if let Err(e) = settle_runs(&pool, &sweeps).await {
+                    tracing::warn!(error = %e, "settling runs failed; trying again");
+                }
+            }
+            _ = abandoned.tick() => {
+                if let Err(e) = fail_abandoned_runs(&pool, idle_limit, None).await {
+                    tracing::warn!(error = %e, "looking for abandoned runs failed; trying again");
+                }
+            }
         }
     }
 }

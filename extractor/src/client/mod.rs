@@ -179,6 +179,12 @@ impl ApiClient {
         Ok(())
     }
 
+    /// The newest runs of `entity`, newest first (`GET /v1/runs?entity=…&limit=…`).
+    pub async fn recent_runs(&self, entity: Entity, limit: u32) -> Result<Vec<RunView>, ApiError> {
+        let path = format!("/v1/runs?entity={entity}&limit={limit}");
+        self.call(Method::GET, path, None, Replay::Safe).await
+    }
+
     /// The status and counts of a run (`GET /v1/runs/{run_id}`).
     pub async fn get_run(&self, run_id: i64) -> Result<RunView, ApiError> {
         let path = format!("/v1/runs/{run_id}");

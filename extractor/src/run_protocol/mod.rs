@@ -15,7 +15,7 @@ use crate::client::{ApiClient, ApiError};
 use crate::outcome::{AbortOutcome, RunReport, SyncError};
 use crate::progress::Progress;
 use crate::wire::BatchReceipt;
-use settle::{report, wait_until_settled, Posted};
+use settle::{previous_run_note, report, wait_until_settled, Posted};
 
 /// Why a source stopped yielding records; it aborts the run.
 pub type SourceError = Box<dyn std::error::Error + Send + Sync>;
@@ -146,6 +146,7 @@ where
             source,
         })?;
     tracing::info!(run_id, %entity, mode = mode.as_str(), "run opened");
+    let previous_run = previous_run_note(client, entity, run_id).await;
     let progress = Progress::new(options.progress, entity, run_id);
     let mut stop = std::pin::pin!(stop);
     let delivered = tokio::select! {
@@ -162,7 +163,14 @@ where
     };
     drop(progress);
     tracing::info!(run_id, status = run.status.as_str(), "run settled");
-    Ok(report(entity, mode, &posted, run, started.elapsed()))
+    Ok(report(
+        entity,
+        mode,
+        &posted,
+        run,
+        started.elapsed(),
+        previous_run,
+    ))
 }
 
 /// What went wrong before the run's end was declared, and so calls for an abort.

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use shared::domain::{Entity, RunMode};
+use shared::domain::{Entity, RunMode, RunStatus};
 
 use super::{SyncOptions, REJECTION_SAMPLES};
 use crate::client::ApiClient;
@@ -68,12 +68,39 @@ pub(super) async fn wait_until_settled(
     }
 }
 
+/// How the run of `entity` opened before `run_id` ended, if it did not complete; best effort, since
+/// it only informs the report.
+pub(super) async fn previous_run_note(
+    client: &ApiClient,
+    entity: Entity,
+    run_id: i64,
+) -> Option<String> {
+    let runs = client.recent_runs(entity, 2).await.ok()?;
+    let previous = runs.into_iter().find(|run| run.run_id < run_id)?;
+    if !matches!(previous.status, RunStatus::Failed | RunStatus::Aborted) {
+        return None;
+    }
+    let note = format!(
+        "run {} of {entity} ended {}{}",
+        previous.run_id,
+        previous.status.as_str(),
+        previous
+            .status_reason
+            .as_deref()
+            .map(|reason| format!(": {reason}"))
+            .unwrap_or_default()
+    );
+    tracing::warn!(run_id, previous_run = previous.run_id, "{note}");
+    Some(note)
+}
+
 pub(super) fn report(
     entity: Entity,
     mode: RunMode,
     posted: &Posted,
     run: RunView,
     elapsed: Duration,
+    previous_run: Option<String>,
 ) -> RunReport {
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     RunReport {
@@ -89,5 +116,6 @@ pub(super) fn report(
         loaded: count(run.loaded_records),
         elapsed,
         rejection_samples: posted.rejections.clone(),
+        previous_run,
     }
 }

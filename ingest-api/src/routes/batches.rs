@@ -77,7 +77,7 @@ pub async fn put_batch(
     } else {
         check_accepting(&run, seq)?;
     }
-    let intake = take_in(&body, run_id, run.mode, run.entity, seq)?;
+    let intake = take_in(&body, &run, seq)?;
     let response =
         serde_json::to_string(&intake.receipt).map_err(|e| ApiError::Internal(e.into()))?;
     if stored.is_none() {
@@ -115,7 +115,7 @@ pub async fn put_batch(
         "batch received"
     );
     if run.status == RunStatus::Closing {
-        settle_and_follow_up(&state, run_id).await?;
+        settle_and_follow_up(&state, run_id, &run.nonce).await?;
     }
     Ok((
         StatusCode::ACCEPTED,

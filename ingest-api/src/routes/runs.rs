@@ -6,7 +6,7 @@ use axum::Json;
 use serde::Deserialize;
 
 use shared::db::batches::{rejected_records_of_run, RejectedRecord};
-use shared::db::lifecycle::{settle_run, Settled};
+use shared::db::lifecycle::{fail_abandoned_runs, settle_run, Settled};
 use shared::db::runs::{self, declare_end, transition, CreateRunError, RunView};
 use shared::domain::{Entity, RunMode, RunStatus};
 use shared::jobs::enqueue_sweep;
@@ -29,6 +29,8 @@ pub async fn create_run(
     ApiJson(new): ApiJson<NewRun>,
 ) -> Result<(StatusCode, Json<RunView>), ApiError> {
     caller.require(&[Scope::Ingest])?;
+    // A crashed extractor's run must not hold the entity until the workers' next look.
+    fail_abandoned_runs(&state.pool, state.run_idle_limit, Some(new.entity)).await?;
     match runs::create_run(&state.pool, new.entity, new.mode).await {
         Ok(run) => {
             tracing::info!(run_id = run.run_id, entity = %new.entity, mode = new.mode.as_str(), caller = %caller.name, "run created");
@@ -102,14 +104,18 @@ pub async fn complete_run(
             format!("run {run_id} is {} and cannot be completed", run.status),
         ));
     }
-    settle_and_follow_up(&state, run_id).await?;
+    settle_and_follow_up(&state, run_id, &run.nonce).await?;
     Ok((StatusCode::ACCEPTED, Json(find_run(&state, run_id).await?)))
 }
 
 /// Settles a closing run and, when it is a full run ready to sweep, enqueues its sweep.
-pub(crate) async fn settle_and_follow_up(state: &AppState, run_id: i64) -> Result<(), ApiError> {
+pub(crate) async fn settle_and_follow_up(
+    state: &AppState,
+    run_id: i64,
+    run_nonce: &str,
+) -> Result<(), ApiError> {
     if settle_run(&state.pool, run_id).await? == Settled::ReadyToSweep {
-        enqueue_sweep(&mut state.sweeps.clone(), run_id, false)
+        enqueue_sweep(&mut state.sweeps.clone(), run_id, run_nonce, false)
             .await
             .map_err(|e| ApiError::Unavailable(format!("the queue is unavailable: {e}")))?;
     }

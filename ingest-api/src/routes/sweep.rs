@@ -82,7 +82,7 @@ pub async fn approve_sweep(
         ));
     }
     // Should this push fail, the worker's settler pushes it again under the same key.
-    enqueue_sweep(&mut state.sweeps.clone(), run_id, true)
+    enqueue_sweep(&mut state.sweeps.clone(), run_id, &run.nonce, true)
         .await
         .map_err(|e| ApiError::Unavailable(format!("the queue is unavailable: {e}")))?;
     tracing::warn!(run_id, caller = %caller.name, "held sweep approved");

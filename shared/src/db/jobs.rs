@@ -13,6 +13,23 @@ pub enum Applied {
     Loaded { records: usize },
     /// The job was applied by an earlier delivery; nothing changed.
     AlreadyApplied,
+    /// MySQL has no run with the job's id and nonce: the job outlived its run (MySQL restored to an
+    /// earlier point, or the run deleted). Nothing was written; applying it could stamp rows for
+    /// another run that took the same id.
+    UnknownRun,
+}
+
+/// Whether MySQL knows the job's run, by id and nonce. A plain (non-locking) read: run rows are
+/// never deleted and a run's nonce never changes.
+pub async fn run_is_known(
+    conn: &mut MySqlConnection,
+    job: &ApplyBatch,
+) -> Result<bool, sqlx::Error> {
+    let nonce: Option<String> = sqlx::query_scalar("SELECT nonce FROM sync_runs WHERE id = ?")
+        .bind(job.run_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(nonce.as_deref() == Some(job.run_nonce.as_str()))
 }
 
 /// Claims the job in `run_jobs`; false when an earlier delivery already did.
@@ -55,6 +72,10 @@ pub async fn upsert_records(
 /// Applies a job as one statement in one transaction with its progress row.
 pub async fn apply_job(pool: &MySqlPool, job: &ApplyBatch) -> Result<Applied, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    if !run_is_known(&mut tx, job).await? {
+        tx.rollback().await?;
+        return Ok(Applied::UnknownRun);
+    }
     if !claim_job(&mut tx, job, job.records.len(), 0).await? {
         tx.rollback().await?;
         return Ok(Applied::AlreadyApplied);

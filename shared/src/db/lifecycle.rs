@@ -1,9 +1,13 @@
-//! Deciding when a closing run is finished: every declared batch received, every job applied.
+//! Deciding when a closing run is finished (every declared batch received, every job applied), and
+//! when an open or closing run has been abandoned.
 
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
 use sqlx::MySqlPool;
 
 use crate::db::runs::{get_run, highest_seq, transition};
-use crate::domain::{RunMode, RunStatus};
+use crate::domain::{Entity, RunMode, RunStatus};
 
 /// Where a settle attempt left the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,4 +73,71 @@ pub async fn settle_run(pool: &MySqlPool, run_id: i64) -> Result<Settled, sqlx::
     } else {
         Ok(Settled::NotClosing)
     }
+}
+
+/// A run failed for want of progress, as its entity's next run and the operators learn of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbandonedRun {
+    pub run_id: i64,
+    pub entity: Entity,
+    pub reason: String,
+}
+
+/// When a run last moved: its own row changed (a batch, its declared end) or one of its jobs applied.
+const LAST_PROGRESS: &str = "GREATEST(r.updated_at, \
+    COALESCE((SELECT MAX(j.applied_at) FROM run_jobs j WHERE j.run_id = r.id), r.updated_at))";
+
+/// Fails every open or closing run (of `entity`, or of all) that has made no progress for
+/// `idle_limit`, so that a crashed extractor or a lost queue cannot hold its entity for ever.
+///
+/// Such a run never deletes anything: only a run in `sweeping` is swept, and a failed run never
+/// gets there. Its jobs may still be applied later; their upserts are as safe as any.
+pub async fn fail_abandoned_runs(
+    pool: &MySqlPool,
+    idle_limit: Duration,
+    entity: Option<Entity>,
+) -> Result<Vec<AbandonedRun>, sqlx::Error> {
+    let limit_us = i64::try_from(idle_limit.as_micros()).unwrap_or(i64::MAX);
+    let idle: Vec<(i64, String, NaiveDateTime)> = sqlx::query_as(&format!(
+        "SELECT r.id, r.entity, {LAST_PROGRESS} AS last_progress FROM sync_runs r \
+         WHERE r.status IN ('open', 'closing') AND (? IS NULL OR r.entity = ?) \
+         HAVING last_progress < NOW(6) - INTERVAL ? MICROSECOND ORDER BY r.id"
+    ))
+    .bind(entity.map(Entity::as_str))
+    .bind(entity.map(Entity::as_str))
+    .bind(limit_us)
+    .fetch_all(pool)
+    .await?;
+    let mut failed = Vec::with_capacity(idle.len());
+    for (run_id, entity, last_progress) in idle {
+        let reason = format!(
+            "abandoned: no progress for {} (last at {last_progress} UTC); failed so the entity's \
+             next run can start; nothing was swept",
+            humantime::format_duration(idle_limit)
+        );
+        // The idle condition is checked again as the row changes: a batch that arrived since the
+        // read keeps the run alive.
+        let moved = sqlx::query(&format!(
+            "UPDATE sync_runs r SET r.status = 'failed', r.status_reason = ?, r.open_full_entity = NULL, \
+             r.finished_at = CURRENT_TIMESTAMP(6) WHERE r.id = ? AND r.status IN ('open', 'closing') \
+             AND {LAST_PROGRESS} < NOW(6) - INTERVAL ? MICROSECOND"
+        ))
+        .bind(&reason)
+        .bind(run_id)
+        .bind(limit_us)
+        .execute(pool)
+        .await?
+        .rows_affected()
+            == 1;
+        if moved {
+            let entity = Entity::parse(&entity).map_err(|e| sqlx::Error::Decode(e.into()))?;
+            tracing::warn!(run_id, %entity, %reason, "run failed as abandoned");
+            failed.push(AbandonedRun {
+                run_id,
+                entity,
+                reason,
+            });
+        }
+    }
+    Ok(failed)
 }

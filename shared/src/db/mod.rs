@@ -4,6 +4,7 @@ pub mod batches;
 pub mod dead_letters;
 pub mod jobs;
 pub mod lifecycle;
+pub mod migrate;
 pub mod read_back;
 pub mod records;
 pub mod runs;
@@ -14,27 +15,32 @@ use std::time::Duration;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::{ConnectOptions, Executor, MySqlPool};
 
-/// The schema, embedded in every binary that brings it up to date on start.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
-
 /// Connects to `url`, creating its database when missing, and brings the schema up to date.
 ///
-/// Migrations take MySQL's advisory lock, so the API and workers starting together is safe.
+/// Safe when the API and workers start together: see [`migrate::migrate`].
 pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Result<MySqlPool> {
     let options = MySqlConnectOptions::from_str(url)?;
     if let Some(database) = options.get_database() {
         create_database_if_missing(&options, database).await?;
     }
-    let pool = MySqlPoolOptions::new()
+    let pool = connect(options, max_connections).await?;
+    migrate::migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// A pool on an existing database, without touching its schema.
+pub async fn connect(
+    options: MySqlConnectOptions,
+    max_connections: u32,
+) -> Result<MySqlPool, sqlx::Error> {
+    MySqlPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
         // A ping before every checkout is a round trip per job; a dead connection fails the
         // statement instead, which is retried as a lost connection.
         .test_before_acquire(false)
         .connect_with(options)
-        .await?;
-    MIGRATOR.run(&pool).await?;
-    Ok(pool)
+        .await
 }
 
 async fn create_database_if_missing(

@@ -10,6 +10,9 @@ use crate::domain::{Entity, RunMode, RunStatus};
 #[derive(Debug, Clone, Serialize, FromRow)]
 pub struct RunView {
     pub run_id: i64,
+    /// Part of every queue key of the run (see the migration that added it); internal.
+    #[serde(skip)]
+    pub nonce: String,
     #[sqlx(try_from = "String")]
     pub entity: Entity,
     #[sqlx(try_from = "String")]
@@ -40,7 +43,7 @@ pub struct RunView {
 
 // Progress comes from run_jobs through correlated subqueries, which use its primary key and so
 // touch only the run's own rows.
-const RUN_SELECT: &str = "SELECT r.id AS run_id, r.entity, r.mode, r.status, r.status_reason, \
+const RUN_SELECT: &str = "SELECT r.id AS run_id, r.nonce, r.entity, r.mode, r.status, r.status_reason, \
     r.declared_batches, r.declared_records, r.received_batches, r.received_records, \
     r.accepted_records, r.rejected_records, r.jobs_enqueued, \
     (SELECT COUNT(*) FROM run_jobs j WHERE j.run_id = r.id) AS jobs_applied, \
@@ -50,8 +53,13 @@ const RUN_SELECT: &str = "SELECT r.id AS run_id, r.entity, r.mode, r.status, r.s
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateRunError {
-    #[error("a full run of {entity} is already open: run {run_id}")]
-    FullRunAlreadyOpen { entity: Entity, run_id: i64 },
+    #[error("a full run of {entity} is not finished: run {run_id} is {status}; {what_next}")]
+    FullRunAlreadyOpen {
+        entity: Entity,
+        run_id: i64,
+        status: RunStatus,
+        what_next: String,
+    },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -63,8 +71,9 @@ pub async fn create_run(
 ) -> Result<RunView, CreateRunError> {
     let open_full = (mode == RunMode::Full).then_some(entity.as_str());
     let inserted = sqlx::query(
-        "INSERT INTO sync_runs (entity, mode, status, open_full_entity) VALUES (?, ?, 'open', ?)",
+        "INSERT INTO sync_runs (nonce, entity, mode, status, open_full_entity) VALUES (?, ?, ?, 'open', ?)",
     )
+    .bind(new_nonce())
     .bind(entity.as_str())
     .bind(mode.as_str())
     .bind(open_full)
@@ -76,16 +85,44 @@ pub async fn create_run(
             Ok(get_run(pool, id).await?.ok_or(sqlx::Error::RowNotFound)?)
         }
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            let run_id: i64 =
-                sqlx::query_scalar("SELECT id FROM sync_runs WHERE open_full_entity = ?")
-                    .bind(entity.as_str())
-                    .fetch_optional(pool)
-                    .await?
-                    .unwrap_or_default();
-            Err(CreateRunError::FullRunAlreadyOpen { entity, run_id })
+            Err(full_run_in_the_way(pool, entity).await?)
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Names the unfinished full run that keeps a new one of `entity` from opening, and what ends it.
+async fn full_run_in_the_way(
+    pool: &MySqlPool,
+    entity: Entity,
+) -> Result<CreateRunError, sqlx::Error> {
+    let blocking: Option<(i64, String, NaiveDateTime)> =
+        sqlx::query_as("SELECT id, status, updated_at FROM sync_runs WHERE open_full_entity = ?")
+            .bind(entity.as_str())
+            .fetch_optional(pool)
+            .await?;
+    let (run_id, status, updated_at) =
+        blocking.unwrap_or((0, "open".into(), NaiveDateTime::default()));
+    let status = RunStatus::parse(&status).unwrap_or(RunStatus::Open);
+    let what_next = if status == RunStatus::Held {
+        format!("its sweep waits for an operator: approve it (POST /v1/runs/{run_id}/sweep/approve) or abort the run")
+    } else {
+        format!(
+            "last change at {updated_at} UTC; it is failed as abandoned once it has made no progress \
+             for DIS_RUN_IDLE_LIMIT, or abort it now with POST /v1/runs/{run_id}/abort"
+        )
+    };
+    Ok(CreateRunError::FullRunAlreadyOpen {
+        entity,
+        run_id,
+        status,
+        what_next,
+    })
+}
+
+/// 16 hex digits from the OS's random source: no two runs share one, whatever MySQL forgot.
+fn new_nonce() -> String {
+    format!("{:016x}", rand::random::<u64>())
 }
 
 pub async fn get_run(pool: &MySqlPool, run_id: i64) -> Result<Option<RunView>, sqlx::Error> {
@@ -183,6 +220,7 @@ pub async fn run_status(pool: &MySqlPool, run_id: i64) -> Result<Option<RunStatu
 #[derive(Debug, Clone, FromRow)]
 pub struct RunHead {
     pub run_id: i64,
+    pub nonce: String,
     #[sqlx(try_from = "String")]
     pub entity: Entity,
     #[sqlx(try_from = "String")]
@@ -194,7 +232,7 @@ pub struct RunHead {
 
 pub async fn get_run_head(pool: &MySqlPool, run_id: i64) -> Result<Option<RunHead>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id AS run_id, entity, mode, status, declared_batches FROM sync_runs WHERE id = ?",
+        "SELECT id AS run_id, nonce, entity, mode, status, declared_batches FROM sync_runs WHERE id = ?",
     )
     .bind(run_id)
     .fetch_optional(pool)
@@ -206,6 +244,7 @@ pub async fn get_run_head(pool: &MySqlPool, run_id: i64) -> Result<Option<RunHea
 #[derive(Debug, Clone, FromRow)]
 pub struct UnsettledRun {
     pub run_id: i64,
+    pub nonce: String,
     #[sqlx(try_from = "String")]
     pub status: RunStatus,
     pub sweep_approved: bool,
@@ -214,7 +253,7 @@ pub struct UnsettledRun {
 /// Runs that are `closing` or `sweeping`, oldest first, in one read.
 pub async fn unsettled_runs(pool: &MySqlPool) -> Result<Vec<UnsettledRun>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id AS run_id, status, sweep_approved FROM sync_runs \
+        "SELECT id AS run_id, nonce, status, sweep_approved FROM sync_runs \
          WHERE status IN ('closing', 'sweeping') ORDER BY id",
     )
     .fetch_all(pool)
