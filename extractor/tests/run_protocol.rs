@@ -4,12 +4,12 @@ mod common;
 
 use common::{
     client, error_json, mount_abort, mount_batches_accepted, mount_complete, mount_create,
-    mount_status, options, records,
+    mount_status, options, records, run_json,
 };
 use extractor::{sync_entity, sync_entity_until, AbortOutcome, DemoDataset, DemoSize, SyncError};
 use serde_json::{json, Value};
 use shared::domain::{Entity, RunMode};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// `METHOD /path` of every request the server received, in order.
@@ -60,7 +60,10 @@ async fn the_protocol_requests_come_in_order_create_batches_complete_then_pollin
         ]
     );
     assert_eq!(names[4], "POST /v1/runs/12/complete");
-    assert_eq!(names[5..], ["GET /v1/runs/12"; 3]);
+    assert_eq!(names[5..8], ["GET /v1/runs/12"; 3]);
+    // Last, how the entity's previous run ended, for the report.
+    assert_eq!(names[8..], ["GET /v1/runs"]);
+    assert_eq!(seen[8].1.url.query(), Some("entity=influencers&limit=2"));
     assert_eq!(
         seen[0].1.body_json::<Value>().unwrap(),
         json!({ "entity": "influencers", "mode": "full" })
@@ -271,4 +274,41 @@ async fn demo_records_travel_as_canonical_json() {
     assert_eq!(first["erp_id"], 1);
     assert!(first["source_updated_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(body["records"].as_array().unwrap().len(), 20);
+}
+
+#[tokio::test]
+async fn the_report_says_how_the_entitys_previous_run_ended_when_it_did_not_complete() {
+    let server = MockServer::start().await;
+    mount_create(&server, 12).await;
+    mount_batches_accepted(&server).await;
+    mount_complete(&server, 12).await;
+    mount_status(&server, 12, 0, "completed").await;
+    let mut abandoned = run_json(11, "failed");
+    abandoned["status_reason"] =
+        json!("abandoned: no progress for 2h (last at 2026-11-27 03:10:00 UTC)");
+    Mock::given(method("GET"))
+        .and(path("/v1/runs"))
+        .and(query_param("entity", "influencers"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([run_json(12, "completed"), abandoned])),
+        )
+        .mount(&server)
+        .await;
+
+    let report = sync_entity(
+        &client(&server, 1),
+        Entity::Influencers,
+        RunMode::Full,
+        records(10),
+        &options(100),
+    )
+    .await
+    .unwrap();
+
+    let note = report.previous_run.as_deref().unwrap_or_default();
+    assert!(
+        note.starts_with("run 11 of influencers ended failed: abandoned: no progress for 2h"),
+        "{note}"
+    );
+    assert!(report.to_string().contains("before it: run 11"), "{report}");
 }

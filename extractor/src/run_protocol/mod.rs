@@ -146,7 +146,6 @@ where
             source,
         })?;
     tracing::info!(run_id, %entity, mode = mode.as_str(), "run opened");
-    let previous_run = previous_run_note(client, entity, run_id).await;
     let progress = Progress::new(options.progress, entity, run_id);
     let mut stop = std::pin::pin!(stop);
     let delivered = tokio::select! {
@@ -163,6 +162,8 @@ where
     };
     drop(progress);
     tracing::info!(run_id, status = run.status.as_str(), "run settled");
+    // Read last, so the protocol's own requests are never held up by it.
+    let previous_run = previous_run_note(client, entity, run_id).await;
     Ok(report(
         entity,
         mode,
