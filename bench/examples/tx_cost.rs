@@ -5,10 +5,10 @@
 use std::time::Instant;
 
 use bench::records::{day_one, parsed};
-use shared::db::jobs::{claim_job, upsert_records};
-use shared::domain::{Influencer, RunMode};
-use shared::jobs::{ApplyBatch, Records, RECORDS_PER_JOB};
+use queue::{ApplyBatch, Records, RECORDS_PER_JOB};
+use records::{Influencer, RunMode};
 use sqlx::{Connection, MySqlPool};
+use store::apply::{claim_job, upsert_records};
 
 #[derive(Clone, Copy, Debug)]
 enum Variant {
@@ -106,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
         "mysql://root@127.0.0.1:3306/dis_txcost_{}",
         std::process::id()
     );
-    let pool = shared::db::connect_and_migrate(&url, 10).await?;
+    let pool = store::connect_and_migrate(&url, 10).await?;
     let rows = parsed(&day_one(n));
     let variants = [
         Variant::Autocommit,
@@ -123,6 +123,6 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     pool.close().await;
-    shared::db::drop_database(&url).await?;
+    store::drop_database(&url).await?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use extractor::ApiClient;
 use futures::stream::{self, StreamExt, TryStreamExt};
-use shared::domain::{Entity, InfluencerWire, RunMode};
+use records::{Entity, InfluencerWire, RunMode};
 
 use crate::env::{clear_namespace, BenchEnv, TOKEN};
 use crate::raw::rate;

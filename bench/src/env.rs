@@ -3,9 +3,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use shared::config::Settings;
-pub use shared::jobs::clear_namespace;
+pub use queue::clear_namespace;
 use sqlx::MySqlPool;
+use startup::config::Settings;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -43,8 +43,7 @@ impl BenchEnv {
         })
         .await?;
         let pool =
-            shared::db::connect_and_migrate(&settings.mysql_url, args.concurrency as u32 + 2)
-                .await?;
+            store::connect_and_migrate(&settings.mysql_url, args.concurrency as u32 + 2).await?;
         Ok(Self {
             settings,
             pool,
@@ -100,7 +99,7 @@ impl BenchEnv {
         if let Some(stop) = self.stop_api.take() {
             let _ = stop.send(());
         }
-        let _ = shared::db::drop_database(&self.settings.mysql_url).await;
+        let _ = store::drop_database(&self.settings.mysql_url).await;
         let _ = clear_namespace(&self.settings.redis_url, &self.settings.queue_namespace).await;
     }
 }

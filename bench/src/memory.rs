@@ -3,7 +3,7 @@
 //! its own peak RSS, so the figure is the extractor's alone.
 
 use extractor::{sync_entity, ApiClient, Day, DemoDataset, DemoSize, SyncOptions};
-use shared::domain::{Entity, RunMode};
+use records::{Entity, RunMode};
 use tokio::process::Command;
 
 use crate::stub_api;

@@ -2,7 +2,7 @@
 //! to its completion.
 
 use extractor::{sync_entity, ApiClient, RunReport, SyncOptions};
-use shared::domain::{Entity, InfluencerWire, RunMode};
+use records::{Entity, InfluencerWire, RunMode};
 
 use crate::env::{BenchEnv, TOKEN};
 

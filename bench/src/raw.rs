@@ -3,14 +3,14 @@
 
 use std::time::{Duration, Instant};
 
-use shared::db::jobs::apply_job;
-use shared::db::records::upsert_influencers;
-use shared::db::runs::create_run;
-use shared::domain::{Entity, RunMode};
-use shared::domain::{Influencer, InfluencerWire};
-use shared::jobs::RECORDS_PER_JOB;
-use shared::jobs::{ApplyBatch, Records};
+use queue::RECORDS_PER_JOB;
+use queue::{ApplyBatch, Records};
+use records::{Entity, RunMode};
+use records::{Influencer, InfluencerWire};
 use sqlx::MySqlPool;
+use store::apply::apply_job;
+use store::runs::create_run;
+use store::upserts::upsert_influencers;
 
 use crate::env::BenchEnv;
 use crate::records::{changed_share, parsed, with_changed_share};

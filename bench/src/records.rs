@@ -2,8 +2,8 @@
 
 use chrono::Duration;
 use extractor::{Day, DemoDataset, DemoSize};
-use shared::domain::fields::format_timestamp;
-use shared::domain::{Influencer, InfluencerWire};
+use records::fields::format_timestamp;
+use records::{Influencer, InfluencerWire};
 
 pub fn day_one(count: usize) -> Vec<InfluencerWire> {
     DemoDataset::new(

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use shared::domain::InfluencerWire;
-use shared::sweep::{sweep_run, SweepOutcome, SweepSettings};
+use records::InfluencerWire;
+use store::sweep::{sweep_run, SweepOutcome, SweepSettings};
 
 use crate::env::BenchEnv;
 use crate::raw::upsert_all;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use common::erp::{influencer_columns, influencer_row, start_proxy, MockErp, PagedStatement};
 use extractor::mssql::{ErpSource, INFLUENCERS_FULL};
 use extractor::{ApiClient, SyncOptions};
-use shared::domain::{Entity, RunMode};
+use records::{Entity, RunMode};
 use wiremock::MockServer;
 
 /// Rows per page: the mock writes each answer as one TDS packet of at most 64 kB.

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use shared::domain::{Entity, RunMode, RunStatus};
+use records::{Entity, RunMode, RunStatus};
 
 use crate::client::ApiError;
 use crate::wire::RecordError;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use shared::domain::Entity;
+use records::Entity;
 
 use crate::wire::RunView;
 

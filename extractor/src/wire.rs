@@ -1,7 +1,7 @@
 //! The API's answers as the extractor reads them: lenient about fields it does not need.
 
+use records::RunStatus;
 use serde::{Deserialize, Serialize};
-use shared::domain::RunStatus;
 
 /// A run as `GET /v1/runs/{run_id}` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

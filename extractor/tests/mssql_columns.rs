@@ -6,7 +6,7 @@ mod common;
 use common::erp::{config, contract_columns, influencer_columns, nullable, text, MockErp};
 use extractor::mssql::{ErpRecord, ErpSource, PageReader, CONTRACTS_FULL, INFLUENCERS_FULL};
 use mssql_mock_tds::{ColumnValue, QueryResponse, Row};
-use shared::domain::{ContractWire, Entity, InfluencerWire};
+use records::{ContractWire, Entity, InfluencerWire};
 
 const SAO_PAULO: chrono_tz::Tz = chrono_tz::America::Sao_Paulo;
 

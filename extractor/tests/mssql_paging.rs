@@ -9,7 +9,7 @@ use common::erp::{
 use extractor::mssql::{records, ErpError, ErpRecord, ErpSource, PageReader, INFLUENCERS_FULL};
 use futures::TryStreamExt;
 use mssql_mock_tds::{QueryResponse, Row};
-use shared::domain::Entity;
+use records::Entity;
 
 const SAO_PAULO: chrono_tz::Tz = chrono_tz::America::Sao_Paulo;
 

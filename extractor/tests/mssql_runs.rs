@@ -18,8 +18,8 @@ use extractor::mssql::{
 };
 use extractor::SyncError;
 use mssql_mock_tds::{QueryResponse, TerminalError};
+use records::{Entity, RunMode};
 use serde_json::Value;
-use shared::domain::{Entity, RunMode};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

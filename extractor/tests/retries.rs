@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use common::{client, error_json, mount_create, run_json, TOKEN};
 use extractor::ApiError;
+use records::{Entity, RunMode};
 use serde_json::json;
-use shared::domain::{Entity, RunMode};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -7,8 +7,8 @@ use common::{
     mount_status, options, records, run_json,
 };
 use extractor::{sync_entity, sync_entity_until, AbortOutcome, DemoDataset, DemoSize, SyncError};
+use records::{Entity, RunMode};
 use serde_json::{json, Value};
-use shared::domain::{Entity, RunMode};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 

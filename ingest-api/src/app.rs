@@ -9,10 +9,10 @@ use axum::Router;
 use sqlx::MySqlPool;
 use tokio::net::TcpListener;
 
-use shared::config::Settings;
-use shared::jobs::{
+use queue::{
     apply_batch_storage, connect_redis, sweep_run_storage, ApplyBatchStorage, SweepRunStorage,
 };
+use startup::config::Settings;
 
 use crate::auth::ApiKeys;
 use crate::error::ApiError;
@@ -39,7 +39,7 @@ impl AppState {
         if keys.is_empty() {
             tracing::warn!("DIS_API_KEYS is empty: every /v1 request will be refused with 401");
         }
-        let pool = shared::db::connect_and_migrate(&settings.mysql_url, 16).await?;
+        let pool = store::connect_and_migrate(&settings.mysql_url, 16).await?;
         let redis = connect_redis(&settings.redis_url).await?;
         Ok(Self {
             pool,

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use shared::failure::{classify_sqlx, FailureKind};
+use store::failure::{classify_sqlx, FailureKind};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -3,10 +3,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use shared::db::batches::{BatchCounts, Rejection};
-use shared::db::runs::RunHead;
-use shared::domain::{parse_contract, parse_influencer, Entity, RecordProblems};
-use shared::jobs::{ApplyBatch, Records, RECORDS_PER_JOB};
+use queue::{ApplyBatch, Records, RECORDS_PER_JOB};
+use records::{parse_contract, parse_influencer, Entity, RecordProblems};
+use store::batches::{BatchCounts, Rejection};
+use store::runs::RunHead;
 
 use crate::error::ApiError;
 

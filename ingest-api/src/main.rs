@@ -25,8 +25,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => {
-            let settings = shared::config::Settings::load()?;
-            shared::telemetry::init(settings.log_json);
+            let settings = startup::config::Settings::load()?;
+            startup::telemetry::init(settings.log_json);
             let (_, server) = ingest_api::serve(&settings, async {
                 let _ = tokio::signal::ctrl_c().await;
             })

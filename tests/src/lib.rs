@@ -11,7 +11,7 @@ use serde_json::Value;
 use sqlx::MySqlPool;
 use tokio::sync::oneshot;
 
-use shared::config::Settings;
+use startup::config::Settings;
 
 pub const INGEST_TOKEN: &str = "ingest-token-for-tests";
 pub const OPS_TOKEN: &str = "ops-token-for-tests";
@@ -80,7 +80,7 @@ impl TestApp {
     pub async fn spawn_with(settings: Settings, workers: bool) -> Self {
         // Logs only when asked for (RUST_LOG=worker=warn, say): the API's and workers' own lines.
         if std::env::var_os("RUST_LOG").is_some() {
-            shared::telemetry::init(false);
+            startup::telemetry::init(false);
         }
         let (stop_api, stopped) = oneshot::channel::<()>();
         let (address, _server) = ingest_api::serve(&settings, async {
@@ -242,8 +242,8 @@ impl Drop for TestApp {
 
 async fn cleanup(mysql_url: &str, redis_url: &str, namespace: &str) {
     // Best effort: a test that failed must still not leave its database or keys behind.
-    let _ = shared::db::drop_database(mysql_url).await;
-    let _ = shared::jobs::clear_namespace(redis_url, namespace).await;
+    let _ = store::drop_database(mysql_url).await;
+    let _ = queue::clear_namespace(redis_url, namespace).await;
 }
 
 /// A valid influencer record as an integrator would post it.

@@ -1,9 +1,9 @@
 //! The worker's apply handler called as a plain function against a real MariaDB.
 
 use e2e::{influencer, TestApp};
+use queue::{ApplyBatch, Records};
+use records::{Influencer, RunMode};
 use serde_json::Value;
-use shared::domain::{Influencer, RunMode};
-use shared::jobs::{ApplyBatch, Records};
 use worker::{apply_batch, JobOutcome, RetryConfig};
 
 fn job(run_id: i64, nonce: &str, chunk: i32, records: &[Value]) -> ApplyBatch {

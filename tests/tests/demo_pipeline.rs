@@ -2,8 +2,8 @@
 
 use e2e::{TestApp, INGEST_TOKEN};
 use extractor::{sync_entity, ApiClient, Day, DemoDataset, DemoSize, RunReport, SyncOptions};
-use shared::db::read_back::{all_contracts, all_influencers};
-use shared::domain::{Contract, ContractWire, Entity, Influencer, InfluencerWire, RunMode};
+use records::{Contract, ContractWire, Entity, Influencer, InfluencerWire, RunMode};
+use store::read_back::{all_contracts, all_influencers};
 
 fn canonical_influencers(dataset: DemoDataset) -> Vec<InfluencerWire> {
     dataset

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use e2e::{influencers, TestApp};
-use shared::jobs::apply_queue_name;
+use queue::apply_queue_name;
 
 async fn redis(app: &TestApp) -> redis::aio::MultiplexedConnection {
     redis::Client::open(app.settings.redis_url.as_str())
@@ -108,7 +108,7 @@ async fn two_worker_processes_on_one_queue_both_register_and_share_the_work() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finished_jobs_are_removed_from_redis_by_the_vacuum_and_nothing_else_is() {
-    use shared::jobs::{apply_batch_storage, connect_redis, sweep_run_storage};
+    use queue::{apply_batch_storage, connect_redis, sweep_run_storage};
     use worker::vacuum::vacuum_finished_jobs;
 
     let app = TestApp::spawn().await;
@@ -212,7 +212,7 @@ async fn a_run_left_sweeping_without_its_sweep_job_is_swept_all_the_same() {
 
 #[tokio::test]
 async fn a_sweep_pushed_twice_is_queued_once_and_its_approval_once_more() {
-    use shared::jobs::{connect_redis, enqueue_sweep, sweep_queue_name, sweep_run_storage};
+    use queue::{connect_redis, enqueue_sweep, sweep_queue_name, sweep_run_storage};
 
     let app = TestApp::spawn_without_workers().await;
     let conn = connect_redis(&app.settings.redis_url).await.unwrap();
@@ -235,8 +235,8 @@ async fn a_sweep_pushed_twice_is_queued_once_and_its_approval_once_more() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sweep_that_finds_its_entity_locked_waits_and_sweeps_once_the_lock_is_free() {
-    use shared::db::records::upsert_influencers;
-    use shared::domain::Influencer;
+    use records::Influencer;
+    use store::upserts::upsert_influencers;
     use worker::sweep_job::{sweep_until_done, SweepOutcome, SweepSettings};
 
     let app = TestApp::spawn_without_workers().await;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use e2e::{influencers, test_settings, TestApp, INGEST_TOKEN};
 use reqwest::Method;
 use serde_json::json;
-use shared::db::lifecycle::fail_abandoned_runs;
+use store::lifecycle::fail_abandoned_runs;
 
 const IDLE_LIMIT: Duration = Duration::from_hours(2);
 
@@ -31,9 +31,9 @@ async fn age_run(app: &TestApp, run_id: i64, ago: Duration) {
 async fn processes_migrating_one_fresh_database_at_the_same_instant_all_come_up() {
     for round in 0..10 {
         let url = test_settings().mysql_url;
-        let starts = (0..3).map(|_| shared::db::connect_and_migrate(&url, 2));
+        let starts = (0..3).map(|_| store::connect_and_migrate(&url, 2));
         let results = futures::future::join_all(starts).await;
-        let _ = shared::db::drop_database(&url).await;
+        let _ = store::drop_database(&url).await;
         for result in results {
             assert!(result.is_ok(), "round {round}: {:?}", result.err());
         }
@@ -43,14 +43,14 @@ async fn processes_migrating_one_fresh_database_at_the_same_instant_all_come_up(
 #[tokio::test]
 async fn a_process_told_not_to_migrate_refuses_a_database_that_is_behind_and_names_the_command() {
     let url = test_settings().mysql_url;
-    let pool = shared::db::connect_and_migrate(&url, 2).await.unwrap();
-    shared::db::migrate::require_current(&pool).await.unwrap();
+    let pool = store::connect_and_migrate(&url, 2).await.unwrap();
+    store::migrate::require_current(&pool).await.unwrap();
     sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM (SELECT version FROM _sqlx_migrations) v)")
         .execute(&pool)
         .await
         .unwrap();
-    let refused = shared::db::migrate::require_current(&pool).await;
-    let _ = shared::db::drop_database(&url).await;
+    let refused = store::migrate::require_current(&pool).await;
+    let _ = store::drop_database(&url).await;
     let message = refused.unwrap_err().to_string();
     assert!(
         message.contains("ingest-api migrate") && message.contains("DIS_MIGRATE"),

@@ -5,9 +5,9 @@ use std::time::Duration;
 use e2e::{influencers, TestApp, OPS_TOKEN};
 use reqwest::Method;
 use serde_json::json;
-use shared::db::read_back::all_influencers;
-use shared::db::runs::get_run;
-use shared::sweep::{sweep_run, SweepError, SweepOutcome, SweepSettings};
+use store::read_back::all_influencers;
+use store::runs::get_run;
+use store::sweep::{sweep_run, SweepError, SweepOutcome, SweepSettings};
 
 const DAY_ONE: &str = "2026-11-27T03:00:00.123456Z";
 const DAY_TWO: &str = "2026-11-28T03:00:00.654321Z";

@@ -65,7 +65,7 @@ impl Erp {
         let (name, version) = &self.rows[&key];
         let at =
             chrono::DateTime::from_timestamp(1_700_000_000 + i64::from(*version), 1234).unwrap();
-        influencer(key, name, &shared::domain::fields::format_timestamp(&at))
+        influencer(key, name, &records::fields::format_timestamp(&at))
     }
 
     fn records(&self) -> Vec<Value> {

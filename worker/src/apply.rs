@@ -7,10 +7,10 @@ use std::time::Duration;
 use backon::Retryable;
 use sqlx::MySqlPool;
 
-use shared::db::dead_letters::{insert_dead_letter, NewDeadLetter};
-use shared::db::jobs::{apply_job, Applied};
-use shared::failure::{classify_sqlx, is_unreachable, FailureKind};
-use shared::jobs::ApplyBatch;
+use queue::ApplyBatch;
+use store::apply::{apply_job, Applied};
+use store::dead_letters::{insert_dead_letter, NewDeadLetter};
+use store::failure::{classify_sqlx, is_unreachable, FailureKind};
 
 use crate::config::RetryConfig;
 use crate::isolate::isolate_bad_rows;

@@ -1,10 +1,10 @@
-//! How a worker retries: attempts and backoff, read from the shared settings.
+//! How a worker retries: attempts and backoff, read from the settings.
 
 use std::time::Duration;
 
 use backon::ExponentialBuilder;
 
-use shared::config::Settings;
+use startup::config::Settings;
 
 /// Retry settings of the apply job.
 #[derive(Debug, Clone, Copy)]

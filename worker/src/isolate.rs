@@ -3,9 +3,9 @@
 use backon::Retryable;
 use sqlx::MySqlPool;
 
-use shared::db::jobs::{claim_job, upsert_records};
-use shared::failure::{classify_sqlx, FailureKind};
-use shared::jobs::{ApplyBatch, Records};
+use queue::{ApplyBatch, Records};
+use store::apply::{claim_job, upsert_records};
+use store::failure::{classify_sqlx, FailureKind};
 
 use crate::apply::JobOutcome;
 use crate::config::RetryConfig;

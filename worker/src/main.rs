@@ -10,8 +10,8 @@ struct Cli {}
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     Cli::parse();
-    let settings = shared::config::Settings::load()?;
-    shared::telemetry::init(settings.log_json);
+    let settings = startup::config::Settings::load()?;
+    startup::telemetry::init(settings.log_json);
     worker::run_workers(&settings, shutdown_signal()).await
 }
 

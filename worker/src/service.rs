@@ -9,11 +9,11 @@ use futures::FutureExt;
 use sqlx::MySqlPool;
 use tokio_util::sync::CancellationToken;
 
-use shared::config::Settings;
-use shared::jobs::{
+use queue::{
     apply_batch_storage, connect_redis, sweep_run_storage, ApplyBatch, ApplyBatchStorage, SweepRun,
     SweepRunStorage,
 };
+use startup::config::Settings;
 
 use crate::apply::apply_until_recorded;
 use crate::config::RetryConfig;
@@ -90,7 +90,7 @@ pub async fn run_workers(
     shutdown: impl Future<Output = std::io::Result<()>> + Send + 'static,
 ) -> anyhow::Result<()> {
     let concurrency = settings.worker_concurrency.max(1);
-    let pool = shared::db::connect_and_migrate(&settings.mysql_url, concurrency as u32 + 2).await?;
+    let pool = store::connect_and_migrate(&settings.mysql_url, concurrency as u32 + 2).await?;
     let conn = connect_redis(&settings.redis_url).await?;
     let applies = apply_batch_storage(conn.clone(), &settings.queue_namespace);
     let deps = Arc::new(WorkerDeps {

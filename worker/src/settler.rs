@@ -7,10 +7,10 @@ use std::time::Duration;
 use apalis::prelude::BoxDynError;
 use sqlx::MySqlPool;
 
-use shared::db::lifecycle::{fail_abandoned_runs, settle_run, Settled};
-use shared::db::runs::unsettled_runs;
-use shared::domain::RunStatus;
-use shared::jobs::{enqueue_sweep, SweepRunStorage};
+use queue::{enqueue_sweep, SweepRunStorage};
+use records::RunStatus;
+use store::lifecycle::{fail_abandoned_runs, settle_run, Settled};
+use store::runs::unsettled_runs;
 
 /// How long a finished run may wait before it is seen: the end-to-end latency this adds.
 pub const SETTLE_EVERY: Duration = Duration::from_millis(100);

@@ -1,4 +1,4 @@
-//! The sweep handler: the rules live in `shared::sweep` (the API's dry run uses them too); this
+//! The sweep handler: the rules live in `store::sweep` (the API's dry run uses them too); this
 //! keeps a sweep going until it has run, since a sweep job that apalis gave up on would leave its
 //! run `sweeping` for ever.
 
@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sqlx::MySqlPool;
 
-pub use shared::sweep::{sweep_run, SweepError, SweepOutcome, SweepSettings};
+pub use store::sweep::{sweep_run, SweepError, SweepOutcome, SweepSettings};
 
 /// First pause before a sweep that failed is tried again; doubled up to [`MAX_SWEEP_RETRY_DELAY`].
 const FIRST_SWEEP_RETRY_DELAY: Duration = Duration::from_secs(1);

@@ -10,7 +10,7 @@ use apalis_core::backend::Vacuum;
 use apalis_redis::{Config, ConnectionManager};
 use redis::Script;
 
-use shared::jobs::{ApplyBatchStorage, SweepRunStorage};
+use queue::{ApplyBatchStorage, SweepRunStorage};
 
 /// Finished jobs are kept this long, for the job board and for debugging, then removed.
 pub const KEEP_FINISHED: Duration = Duration::from_hours(1);

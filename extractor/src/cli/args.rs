@@ -1,7 +1,7 @@
 //! The arguments of the command line, as clap parses them.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use shared::domain::{Entity, RunMode};
+use records::{Entity, RunMode};
 
 use crate::demo::{Day, DemoSize};
 

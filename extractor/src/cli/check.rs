@@ -1,7 +1,7 @@
 //! `extractor check`: whether the ERP and the API are reachable and answer as the extractor
 //! needs, before the first run or after a configuration change.
 
-use shared::config::Settings;
+use startup::config::Settings;
 
 use super::{chain, load_erp, CheckArgs, EXIT_COMPLETED, EXIT_FAILED};
 use crate::client::{ApiClient, RetryPolicy};

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use shared::config::Settings;
-use shared::domain::{Entity, RunMode};
+use records::{Entity, RunMode};
+use startup::config::Settings;
 
 pub use args::{
     CheckArgs, Cli, Command, DayChoice, EntityChoice, ModeChoice, RunArgs, ScheduleArgs, Source,
@@ -41,7 +41,7 @@ pub async fn main() -> ExitCode {
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    shared::telemetry::init(settings.log_json);
+    startup::telemetry::init(settings.log_json);
     match cli.command {
         Command::Run(args) => ExitCode::from(run(&args, &settings).await),
         Command::Check(args) => ExitCode::from(check(&args, &settings).await),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono_tz::Tz;
-use shared::config::Settings;
+use startup::config::Settings;
 
 use super::{ctrl_c, load_erp, run, ScheduleArgs, Source, EXIT_COMPLETED, EXIT_FAILED, EXIT_HELD};
 use crate::mssql::ErpConfig;

@@ -5,12 +5,12 @@ mod errors;
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
+use records::{Entity, RunMode};
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use shared::domain::{Entity, RunMode};
 
 use crate::wire::{BatchReceipt, RunView};
 
@@ -155,7 +155,7 @@ impl ApiClient {
         match self.call(Method::POST, path, None, Replay::Safe).await {
             Err(refused) if refused.status() == Some(StatusCode::CONFLICT.as_u16()) => {
                 match self.get_run(run_id).await {
-                    Ok(run) if run.status == shared::domain::RunStatus::Aborted => Ok(run),
+                    Ok(run) if run.status == records::RunStatus::Aborted => Ok(run),
                     _ => Err(refused),
                 }
             }

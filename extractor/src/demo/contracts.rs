@@ -4,8 +4,8 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime};
 use rand::seq::IndexedRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use records::ContractWire;
 use rust_decimal::Decimal;
-use shared::domain::ContractWire;
 
 use super::words;
 use super::{timestamp, Window, DAY_ONE};

@@ -3,8 +3,8 @@
 use rand::seq::IndexedRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use shared::domain::document::{cnpj_with_check_digits, cpf_with_check_digits};
-use shared::domain::InfluencerWire;
+use records::document::{cnpj_with_check_digits, cpf_with_check_digits};
+use records::InfluencerWire;
 
 use super::words;
 use super::{timestamp, weighted, Window};

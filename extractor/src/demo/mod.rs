@@ -13,8 +13,8 @@ mod tests;
 use chrono::DateTime;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use shared::domain::fields::format_timestamp;
-use shared::domain::{ContractWire, InfluencerWire};
+use records::fields::format_timestamp;
+use records::{ContractWire, InfluencerWire};
 
 /// Sizes of the day-one data set; the next day adds about 2 % to each entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use shared::domain::{Contract, ContractWire, Influencer, InfluencerWire};
+use records::{Contract, ContractWire, Influencer, InfluencerWire};
 
 use super::{Day, DemoDataset, DemoSize};
 

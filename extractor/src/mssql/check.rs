@@ -1,7 +1,7 @@
 //! `extractor check` on the ERP side: connect, read the clock, and run every configured statement
 //! for a few rows, saying what came back.
 
-use shared::domain::Entity;
+use records::Entity;
 
 use super::connection::ErpConnection;
 use super::errors::ErpError;

@@ -16,7 +16,7 @@ use std::future::Future;
 
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
-use shared::domain::{Entity, RunMode};
+use records::{Entity, RunMode};
 
 pub use check::{check_erp, Finding};
 pub use config::{EntityQueries, ErpConfig};

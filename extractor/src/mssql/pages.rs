@@ -3,7 +3,7 @@
 
 use chrono_tz::Tz;
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
-use shared::domain::Entity;
+use records::Entity;
 
 use super::connection::ErpConnection;
 use super::errors::ErpError;

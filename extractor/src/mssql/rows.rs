@@ -2,8 +2,8 @@
 //! so that the API, not the extractor, decides what is valid (a record dropped here would be swept).
 
 use chrono_tz::Tz;
+use records::{ContractWire, Entity, InfluencerWire};
 use serde::Serialize;
-use shared::domain::{ContractWire, Entity, InfluencerWire};
 use tiberius::{Column, ColumnData, Row};
 
 use super::errors::ErpError;

@@ -5,7 +5,7 @@
 //! server the tests use, and T-SQL does not mind. Timestamps, dates and decimals are projected as
 //! text so that no float or driver time type ever touches them.
 
-use shared::domain::Entity;
+use records::Entity;
 
 use super::config::{EntityQueries, ErpConfig};
 use super::readonly::{StatementError, VerifiedSelect};

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDateTime, SecondsFormat, Utc};
+use records::Entity;
 use serde::{Deserialize, Serialize};
-use shared::domain::Entity;
 
 use super::time::{format_local, parse_local};
 

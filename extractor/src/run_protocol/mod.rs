@@ -7,8 +7,8 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, Stream, StreamExt, TryChunksError, TryStreamExt};
+use records::{Entity, RunMode};
 use serde::Serialize;
-use shared::domain::{Entity, RunMode};
 
 use crate::batches::Batches;
 use crate::client::{ApiClient, ApiError};

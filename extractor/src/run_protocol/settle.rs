@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use shared::domain::{Entity, RunMode, RunStatus};
+use records::{Entity, RunMode, RunStatus};
 
 use super::{SyncOptions, REJECTION_SAMPLES};
 use crate::client::ApiClient;

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use futures::stream;
 use sha2::{Digest, Sha256};
 
-use shared::db::batches::{file_pending_batch, find_batch, mark_batch_enqueued, StoredBatch};
-use shared::db::runs::{get_run_head, RunHead};
-use shared::domain::RunStatus;
+use records::RunStatus;
+use store::batches::{file_pending_batch, find_batch, mark_batch_enqueued, StoredBatch};
+use store::runs::{get_run_head, RunHead};
 
 use super::runs::settle_and_follow_up;
 use crate::app::AppState;

@@ -6,8 +6,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use shared::db::dead_letters::{get_dead_letter, list_dead_letters, mark_replayed, DeadLetter};
-use shared::jobs::ApplyBatch;
+use queue::ApplyBatch;
+use store::dead_letters::{get_dead_letter, list_dead_letters, mark_replayed, DeadLetter};
 
 use crate::app::AppState;
 use crate::auth::{Caller, Scope};

@@ -6,7 +6,7 @@ pub mod health;
 pub mod runs;
 pub mod sweep;
 
-use shared::db::runs::{get_run, RunView};
+use store::runs::{get_run, RunView};
 
 use crate::app::AppState;
 use crate::error::ApiError;

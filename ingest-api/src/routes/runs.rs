@@ -5,11 +5,11 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
-use shared::db::batches::{rejected_records_of_run, RejectedRecord};
-use shared::db::lifecycle::{fail_abandoned_runs, settle_run, Settled};
-use shared::db::runs::{self, declare_end, transition, CreateRunError, RunView};
-use shared::domain::{Entity, RunMode, RunStatus};
-use shared::jobs::enqueue_sweep;
+use queue::enqueue_sweep;
+use records::{Entity, RunMode, RunStatus};
+use store::batches::{rejected_records_of_run, RejectedRecord};
+use store::lifecycle::{fail_abandoned_runs, settle_run, Settled};
+use store::runs::{self, declare_end, transition, CreateRunError, RunView};
 
 use super::find_run;
 use crate::app::AppState;

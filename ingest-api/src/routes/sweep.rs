@@ -5,10 +5,10 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use shared::db::runs::transition;
-use shared::domain::{RunMode, RunStatus};
-use shared::jobs::enqueue_sweep;
-use shared::sweep::{plan_sweep, undo_sweep, SweepPlan};
+use queue::enqueue_sweep;
+use records::{RunMode, RunStatus};
+use store::runs::transition;
+use store::sweep::{plan_sweep, undo_sweep, SweepPlan};
 
 use super::find_run;
 use crate::app::AppState;

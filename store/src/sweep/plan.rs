@@ -4,8 +4,8 @@
 use serde::Serialize;
 use sqlx::MySqlPool;
 
-use crate::db::runs::RunView;
-use crate::domain::Entity;
+use crate::runs::RunView;
+use records::Entity;
 
 /// A row is a candidate when the run did not stamp it, it was not changed in the ERP after the run
 /// began (an incremental run may have brought it meanwhile), and the run did not reject its key

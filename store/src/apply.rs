@@ -2,9 +2,9 @@
 
 use sqlx::{MySqlConnection, MySqlPool};
 
-use crate::db::records::{upsert_contracts, upsert_influencers};
-use crate::domain::RunMode;
-use crate::jobs::{ApplyBatch, Records};
+use crate::upserts::{upsert_contracts, upsert_influencers};
+use records::job::{ApplyBatch, Records};
+use records::RunMode;
 
 /// What applying a job did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

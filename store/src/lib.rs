@@ -1,13 +1,16 @@
-//! The MySQL repository: connection and schema, records, runs, batches, jobs and dead letters.
+//! The MySQL side of dis-sync: connection and schema, the mirrored records, runs, batches, the
+//! apply transaction, dead letters, the reconciliation sweep, and what is worth retrying.
 
+pub mod apply;
 pub mod batches;
 pub mod dead_letters;
-pub mod jobs;
+pub mod failure;
 pub mod lifecycle;
 pub mod migrate;
 pub mod read_back;
-pub mod records;
 pub mod runs;
+pub mod sweep;
+pub mod upserts;
 
 use std::str::FromStr;
 use std::time::Duration;

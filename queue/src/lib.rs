@@ -1,66 +1,11 @@
-//! The queue: the job that applies one chunk of parsed records, and the Redis storage it travels in.
+//! The queue: the Redis storages (apalis-redis) the jobs travel in, and the keys that make a job
+//! run once.
 
 use std::time::Duration;
 
 use apalis_redis::{Config, ConnectionManager, RedisError, RedisStorage};
-use serde::{Deserialize, Serialize};
 
-use crate::domain::{Contract, Entity, Influencer, RunMode};
-
-/// At most this many records travel in one job and are written by one statement (the design's 100).
-pub const RECORDS_PER_JOB: usize = 100;
-
-/// Parsed records of one entity; workers only ever see these, never raw input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "entity", content = "records", rename_all = "lowercase")]
-pub enum Records {
-    Influencers(Vec<Influencer>),
-    Contracts(Vec<Contract>),
-}
-
-impl Records {
-    pub fn entity(&self) -> Entity {
-        match self {
-            Records::Influencers(_) => Entity::Influencers,
-            Records::Contracts(_) => Entity::Contracts,
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Records::Influencers(r) => r.len(),
-            Records::Contracts(r) => r.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// Upsert one chunk (≤ 100 records) of one batch of one run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApplyBatch {
-    pub run_id: i64,
-    /// The run's random nonce: with the id, it names the run even across a restore of MySQL.
-    pub run_nonce: String,
-    pub mode: RunMode,
-    pub batch_seq: i64,
-    pub chunk: i32,
-    /// Position in the batch of each record, so a record the database refuses is named by its index.
-    pub indices: Vec<i32>,
-    pub records: Records,
-}
-
-impl ApplyBatch {
-    /// The same for every delivery of this job: the queue and the progress table use it to apply it once.
-    pub fn key(&self) -> String {
-        format!(
-            "run-{}.{}-batch-{}-chunk-{}",
-            self.run_id, self.run_nonce, self.batch_seq, self.chunk
-        )
-    }
-}
+pub use records::job::{ApplyBatch, Records, SweepRun, RECORDS_PER_JOB};
 
 pub type ApplyBatchStorage = RedisStorage<ApplyBatch>;
 
@@ -114,12 +59,6 @@ pub fn apply_batch_storage(conn: ConnectionManager, namespace: &str) -> ApplyBat
         .persist_results(ACKNOWLEDGE_FINISHED_JOBS)
         .idempotency_ttl(Some(IDEMPOTENCY_TTL));
     RedisStorage::new(conn).with_config(config)
-}
-
-/// Reconcile one completed full run: delete the rows of its entity that it did not see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SweepRun {
-    pub run_id: i64,
 }
 
 pub type SweepRunStorage = RedisStorage<SweepRun>;

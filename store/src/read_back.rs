@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{MySqlPool, Row};
 
-use crate::domain::fields::format_timestamp;
-use crate::domain::{ContractWire, Entity, InfluencerWire};
+use records::fields::format_timestamp;
+use records::{ContractWire, Entity, InfluencerWire};
 
 fn timestamp_from_nanos(nanos: i64) -> String {
     format_timestamp(&DateTime::<Utc>::from_timestamp_nanos(nanos))

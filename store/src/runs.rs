@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use sqlx::{FromRow, MySqlPool};
 
-use crate::domain::{Entity, RunMode, RunStatus};
+use records::{Entity, RunMode, RunStatus};
 
 /// A run as operators and integrators see it.
 #[derive(Debug, Clone, Serialize, FromRow)]

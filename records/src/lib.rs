@@ -1,9 +1,11 @@
-//! The records dis-sync moves, parsed and validated at the boundary.
+//! The records dis-sync moves, parsed and validated at the boundary, and the vocabulary of runs
+//! and jobs. Neither sqlx nor apalis enter here: the extractor links this crate alone.
 
 pub mod contract;
 pub mod document;
 pub mod fields;
 pub mod influencer;
+pub mod job;
 pub mod problems;
 pub mod record;
 pub mod run;

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::{MySqlPool, Row};
 
-use crate::domain::{Entity, RecordProblems};
+use records::{Entity, RecordProblems};
 
 /// A batch already on file for `(run_id, seq)`.
 #[derive(Debug, Clone)]

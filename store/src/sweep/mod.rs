@@ -9,15 +9,15 @@ pub use undo::undo_sweep;
 
 use sqlx::MySqlPool;
 
-use crate::db::records::stored_columns;
-use crate::db::runs::{get_run, transition, RunView};
-use crate::domain::{RunMode, RunStatus};
+use crate::runs::{get_run, transition, RunView};
+use crate::upserts::stored_columns;
 use plan::{bind_candidates, count_candidates, exceeds_share, CANDIDATE_CONDITION};
+use records::{RunMode, RunStatus};
 
 /// Rows deleted (and audited) per transaction: small enough to keep locks short.
 pub const SWEEP_CHUNK: i64 = 1000;
 
-/// How sweeps behave; from the shared settings.
+/// How sweeps behave; from the settings.
 #[derive(Debug, Clone, Copy)]
 pub struct SweepSettings {
     /// Share of the entity's rows a sweep may delete without an operator's approval.

@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::fields::{self, ContractStatus, ErpId};
-use super::problems::RecordProblems;
+use crate::fields::{self, ContractStatus, ErpId};
+use crate::problems::RecordProblems;
 
 /// A contract exactly as it travels as JSON; every field optional so that all problems are reported.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,8 +6,8 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use sqlx::MySqlPool;
 
-use crate::db::runs::{get_run, highest_seq, transition};
-use crate::domain::{Entity, RunMode, RunStatus};
+use crate::runs::{get_run, highest_seq, transition};
+use records::{Entity, RunMode, RunStatus};
 
 /// Where a settle attempt left the run.
 #[derive(Debug, Clone, PartialEq, Eq)]

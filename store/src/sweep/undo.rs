@@ -2,8 +2,8 @@
 
 use sqlx::MySqlPool;
 
-use crate::db::records::stored_columns;
-use crate::db::runs::RunView;
+use crate::runs::RunView;
+use crate::upserts::stored_columns;
 
 /// Restores the rows `run`'s sweep deleted and not yet restored; returns how many came back.
 ///

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::contract::{Contract, ContractWire};
-use super::influencer::{Influencer, InfluencerWire};
-use super::problems::RecordProblems;
+use crate::contract::{Contract, ContractWire};
+use crate::influencer::{Influencer, InfluencerWire};
+use crate::problems::RecordProblems;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

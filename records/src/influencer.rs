@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::document::Document;
-use super::fields::{self, ErpId, InfluencerStatus, Platform};
-use super::problems::RecordProblems;
+use crate::document::Document;
+use crate::fields::{self, ErpId, InfluencerStatus, Platform};
+use crate::problems::RecordProblems;
 
 /// An influencer exactly as it travels as JSON; every field optional so that all problems are reported.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{MySql, MySqlConnection, QueryBuilder};
 
-use crate::domain::{Contract, Entity, Influencer};
+use records::{Contract, Entity, Influencer};
 
 /// The record's fields after its key, in canonical order: the columns an upsert writes. The
 /// upserts below bind values in this same order.

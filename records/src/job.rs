@@ -1,0 +1,67 @@
+//! The jobs the queue carries: plain data, parsed records only, so any process can build or read
+//! one without the queue's machinery.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Contract, Entity, Influencer, RunMode};
+
+/// At most this many records travel in one job and are written by one statement (the design's 100).
+pub const RECORDS_PER_JOB: usize = 100;
+
+/// Parsed records of one entity; workers only ever see these, never raw input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "entity", content = "records", rename_all = "lowercase")]
+pub enum Records {
+    Influencers(Vec<Influencer>),
+    Contracts(Vec<Contract>),
+}
+
+impl Records {
+    pub fn entity(&self) -> Entity {
+        match self {
+            Records::Influencers(_) => Entity::Influencers,
+            Records::Contracts(_) => Entity::Contracts,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Records::Influencers(r) => r.len(),
+            Records::Contracts(r) => r.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Upsert one chunk (≤ 100 records) of one batch of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplyBatch {
+    pub run_id: i64,
+    /// The run's random nonce: with the id, it names the run even across a restore of MySQL.
+    pub run_nonce: String,
+    pub mode: RunMode,
+    pub batch_seq: i64,
+    pub chunk: i32,
+    /// Position in the batch of each record, so a record the database refuses is named by its index.
+    pub indices: Vec<i32>,
+    pub records: Records,
+}
+
+impl ApplyBatch {
+    /// The same for every delivery of this job: the queue and the progress table use it to apply it once.
+    pub fn key(&self) -> String {
+        format!(
+            "run-{}.{}-batch-{}-chunk-{}",
+            self.run_id, self.run_nonce, self.batch_seq, self.chunk
+        )
+    }
+}
+
+/// Reconcile one completed full run: delete the rows of its entity that it did not see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepRun {
+    pub run_id: i64,
+}
