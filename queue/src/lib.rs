@@ -1,6 +1,8 @@
 //! The queue: the Redis storages (apalis-redis) the jobs travel in, and the keys that make a job
 //! run once.
 
+pub mod inspect;
+
 use std::time::Duration;
 
 use apalis_redis::{Config, ConnectionManager, RedisError, RedisStorage};
