@@ -7,6 +7,7 @@ pub mod dead_letters;
 pub mod failure;
 pub mod lifecycle;
 pub mod migrate;
+pub mod ops;
 pub mod read_back;
 pub mod runs;
 pub mod sweep;

@@ -1,9 +1,11 @@
 //! The reconciliation sweep: after a complete full run, delete the rows the run did not see,
 //! under every safety rule of the design.
 
+mod approve;
 mod plan;
 mod undo;
 
+pub use approve::approve_held_sweep;
 pub use plan::{plan_sweep, SweepPlan};
 pub use undo::undo_sweep;
 
