@@ -1,5 +1,6 @@
 //! dis-sync ingest API: the run protocol over HTTP, validating records and queueing them.
 
+pub mod actions;
 pub mod app;
 pub mod auth;
 pub mod error;

@@ -1,14 +1,13 @@
 //! Dead letters for operators: list them and replay one onto the queue.
 
-use apalis::prelude::{TaskBuilder, TaskSink};
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use queue::ApplyBatch;
-use store::dead_letters::{get_dead_letter, list_dead_letters, mark_replayed, DeadLetter};
+use store::dead_letters::{list_dead_letters, DeadLetter};
 
+use crate::actions;
 use crate::app::AppState;
 use crate::auth::{Caller, Scope};
 use crate::error::{ApiError, ApiPath, ApiQuery};
@@ -38,31 +37,6 @@ pub async fn replay(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Scope::Ops])?;
-    let letter = get_dead_letter(&state.pool, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("dead letter {id} does not exist")))?;
-    if letter.replayed_at.is_some() {
-        return Err(ApiError::conflict(
-            "already_replayed",
-            format!("dead letter {id} was already replayed"),
-        ));
-    }
-    let job: ApplyBatch = serde_json::from_str(&letter.payload).map_err(|e| {
-        ApiError::conflict(
-            "unreadable_payload",
-            format!("dead letter {id} cannot be replayed: {e}"),
-        )
-    })?;
-    let task = TaskBuilder::new(job)
-        .idempotency_key(format!("{}-replay-{id}", letter.job_key))
-        .build();
-    state
-        .applies
-        .clone()
-        .push_task(task)
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("the queue is unavailable: {e}")))?;
-    mark_replayed(&state.pool, id).await?;
-    tracing::warn!(dead_letter_id = id, caller = %caller.name, "dead letter replayed");
+    actions::replay_dead_letter(&state, id, &caller.name).await?;
     Ok(Json(json!({ "id": id, "replayed": true })))
 }

@@ -9,9 +9,10 @@ use queue::enqueue_sweep;
 use records::{Entity, RunMode, RunStatus};
 use store::batches::{rejected_records_of_run, RejectedRecord};
 use store::lifecycle::{fail_abandoned_runs, settle_run, Settled};
-use store::runs::{self, declare_end, transition, CreateRunError, RunView};
+use store::runs::{self, declare_end, CreateRunError, RunView};
 
 use super::find_run;
+use crate::actions;
 use crate::app::AppState;
 use crate::auth::{Caller, Scope};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
@@ -128,27 +129,9 @@ pub async fn abort_run(
     ApiPath(run_id): ApiPath<i64>,
 ) -> Result<Json<RunView>, ApiError> {
     caller.require(&[Scope::Ingest, Scope::Ops])?;
-    let run = find_run(&state, run_id).await?;
-    let abortable = [RunStatus::Open, RunStatus::Closing, RunStatus::Held];
-    let moved = transition(
-        &state.pool,
-        run_id,
-        &abortable,
-        RunStatus::Aborted,
-        Some(&format!("aborted by {}", caller.name)),
-    )
-    .await?;
-    if !moved && run.status != RunStatus::Aborted {
-        let current = find_run(&state, run_id).await?;
-        if current.status != RunStatus::Aborted {
-            return Err(ApiError::conflict(
-                "run_not_abortable",
-                format!("run {run_id} is {} and cannot be aborted", current.status),
-            ));
-        }
-    }
-    tracing::info!(run_id, caller = %caller.name, "run aborted");
-    Ok(Json(find_run(&state, run_id).await?))
+    Ok(Json(
+        actions::abort_run(&state, run_id, &caller.name).await?,
+    ))
 }
 
 #[derive(Deserialize)]

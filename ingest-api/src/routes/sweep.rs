@@ -5,12 +5,11 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use queue::enqueue_sweep;
-use records::{RunMode, RunStatus};
-use store::runs::transition;
-use store::sweep::{plan_sweep, undo_sweep, SweepPlan};
+use records::RunMode;
+use store::sweep::{plan_sweep, SweepPlan};
 
 use super::find_run;
+use crate::actions;
 use crate::app::AppState;
 use crate::auth::{Caller, Scope};
 use crate::error::{ApiError, ApiPath, ApiQuery};
@@ -55,37 +54,7 @@ pub async fn approve_sweep(
     ApiPath(run_id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Scope::Ops])?;
-    let run = find_run(&state, run_id).await?;
-    if run.status != RunStatus::Held {
-        return Err(ApiError::conflict(
-            "run_not_held",
-            format!("run {run_id} is {}, not held", run.status),
-        ));
-    }
-    sqlx::query("UPDATE sync_runs SET sweep_approved = TRUE WHERE id = ? AND status = 'held'")
-        .bind(run_id)
-        .execute(&state.pool)
-        .await?;
-    let reason = format!("sweep approved by {}", caller.name);
-    if !transition(
-        &state.pool,
-        run_id,
-        &[RunStatus::Held],
-        RunStatus::Sweeping,
-        Some(&reason),
-    )
-    .await?
-    {
-        return Err(ApiError::conflict(
-            "run_not_held",
-            format!("run {run_id} changed status meanwhile"),
-        ));
-    }
-    // Should this push fail, the worker's settler pushes it again under the same key.
-    enqueue_sweep(&mut state.sweeps.clone(), run_id, &run.nonce, true)
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("the queue is unavailable: {e}")))?;
-    tracing::warn!(run_id, caller = %caller.name, "held sweep approved");
+    actions::approve_sweep(&state, run_id, &caller.name).await?;
     Ok(Json(
         json!({ "run_id": run_id, "status": "sweeping", "approved_by": caller.name }),
     ))
@@ -98,14 +67,6 @@ pub async fn undo(
     ApiPath(run_id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Scope::Ops])?;
-    let run = find_run(&state, run_id).await?;
-    if run.mode != RunMode::Full || run.status != RunStatus::Completed {
-        return Err(ApiError::conflict(
-            "nothing_to_undo",
-            format!("run {run_id} is not a completed full run"),
-        ));
-    }
-    let restored = undo_sweep(&state.pool, &run).await?;
-    tracing::warn!(run_id, restored, caller = %caller.name, "sweep undone");
+    let restored = actions::undo_run_sweep(&state, run_id, &caller.name).await?;
     Ok(Json(json!({ "run_id": run_id, "restored": restored })))
 }
