@@ -25,6 +25,8 @@ pub struct AppState {
     pub applies: ApplyBatchStorage,
     pub sweeps: SweepRunStorage,
     pub keys: Arc<ApiKeys>,
+    /// The dashboard's sign-in and sessions.
+    pub ops: Arc<crate::ops::OpsConfig>,
     pub redis: apalis_redis::ConnectionManager,
     pub sweep_max_share: f64,
     /// Open or closing runs idle this long are failed when a new run of their entity is asked for.
@@ -46,6 +48,7 @@ impl AppState {
             applies: apply_batch_storage(redis.clone(), &settings.queue_namespace),
             sweeps: sweep_run_storage(redis.clone(), &settings.queue_namespace),
             keys: Arc::new(keys),
+            ops: Arc::new(crate::ops::OpsConfig::load(&settings.queue_namespace)?),
             redis,
             sweep_max_share: settings.sweep_max_share,
             run_idle_limit: settings.run_idle_limit,
@@ -83,6 +86,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         );
     Router::new()
         .nest("/v1", v1)
+        .nest("/ops", crate::ops::routes())
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .fallback(not_found)

@@ -78,7 +78,7 @@ impl ApiKeys {
         self.0.is_empty()
     }
 
-    fn find(&self, token: &str) -> Option<&ApiKey> {
+    pub fn find(&self, token: &str) -> Option<&ApiKey> {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         self.0.iter().find(|k| k.sha256 == digest)
     }

@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod error;
 pub mod intake;
+pub mod ops;
 pub mod routes;
 
 pub use app::{router, serve, AppState};

@@ -308,3 +308,6 @@ impl TestApp {
             .expect("keys")
     }
 }
+
+/// The dashboard's helpers: its seeded runs, a signed-in client.
+pub mod ops;
