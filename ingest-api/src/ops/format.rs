@@ -20,11 +20,12 @@ pub fn count(n: i64) -> String {
     grouped
 }
 
-/// `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`: the two largest units.
+/// `0.4 s`, `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`: the two largest units.
 pub fn duration(d: Duration) -> String {
     let s = d.as_secs();
     match s {
-        0..60 => format!("{s} s"),
+        0..10 => format!("{:.1} s", d.as_secs_f64()),
+        10..60 => format!("{s} s"),
         60..3600 => format!("{} min {} s", s / 60, s % 60),
         3600..86_400 => format!("{} h {} min", s / 3600, s % 3600 / 60),
         _ => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
@@ -64,6 +65,7 @@ mod tests {
 
     #[test]
     fn durations_keep_their_two_largest_units() {
+        assert_eq!(duration(Duration::from_millis(420)), "0.4 s");
         assert_eq!(duration(Duration::from_secs(45)), "45 s");
         assert_eq!(duration(Duration::from_secs(200)), "3 min 20 s");
         assert_eq!(duration(Duration::from_mins(125)), "2 h 5 min");

@@ -8,8 +8,10 @@ use super::format::count;
 /// One bar: a run of an entity, say.
 #[derive(Debug, Clone)]
 pub struct Bar {
-    /// Shown under the first and last bars and in the bar's tooltip (a date, say).
+    /// Shown under the first and last bars (a date, say).
     pub label: String,
+    /// The bar's tooltip, before its value (`11-28 · run 812`, say).
+    pub tooltip: String,
     pub value: i64,
     pub href: String,
     /// Drawn paler: a run that did not complete.
@@ -22,6 +24,12 @@ const RIGHT: f64 = 8.0;
 const TOP: f64 = 10.0;
 const PLOT_HEIGHT: f64 = 130.0;
 const HEIGHT: f64 = TOP + PLOT_HEIGHT + 26.0;
+
+/// Bars are never wider than this share of the plot: a few runs read as a short history, not as
+/// wide blocks.
+const MIN_SLOTS: usize = 15;
+/// Room two axis labels need side by side, in the chart's units.
+const LABELS_APART: f64 = 90.0;
 
 /// A bar chart of `bars`, left to right, scaled to the largest value; `class` colours it
 /// (`records`, `failures`: see ops.css).
@@ -42,7 +50,8 @@ pub fn bar_chart(title: &str, bars: &[Bar], class: &str) -> String {
     }
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
     axis(&mut svg, max);
-    let slot = (WIDTH - LEFT - RIGHT) / bars.len() as f64;
+    let slots = bars.len().max(MIN_SLOTS);
+    let slot = (WIDTH - LEFT - RIGHT) / slots as f64;
     let width = (slot * 0.8).max(1.0);
     for (i, bar) in bars.iter().enumerate() {
         let height = (bar.value.max(0) as f64 / max as f64 * PLOT_HEIGHT).round();
@@ -53,33 +62,47 @@ pub fn bar_chart(title: &str, bars: &[Bar], class: &str) -> String {
             svg,
             r#"<a href="{}"><rect class="bar{muted}" x="{x:.1}" y="{y:.1}" width="{width:.1}" height="{height:.1}"><title>{}: {}</title></rect></a>"#,
             escape(&bar.href),
-            escape(&bar.label),
+            escape(&bar.tooltip),
             count(bar.value)
         );
     }
-    let baseline = TOP + PLOT_HEIGHT + 18.0;
-    let first = &bars[0].label;
-    let last = &bars[bars.len() - 1].label;
+    axis_labels(&mut svg, bars, slot);
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The first bar's label under it and the last bar's under it, when there is room for both.
+fn axis_labels(svg: &mut String, bars: &[Bar], slot: f64) {
+    let y = TOP + PLOT_HEIGHT + 18.0;
+    let last_end = LEFT + bars.len() as f64 * slot;
     let _ = write!(
         svg,
-        r#"<text x="{LEFT}" y="{baseline}" class="label">{}</text><text x="{}" y="{baseline}" class="label end">{}</text></svg>"#,
-        escape(first),
-        WIDTH - RIGHT,
-        escape(last)
+        r#"<text x="{LEFT}" y="{y}" class="label">{}</text>"#,
+        escape(&bars[0].label)
     );
-    svg
+    if bars.len() > 1 && last_end - LEFT > 2.0 * LABELS_APART {
+        let _ = write!(
+            svg,
+            r#"<text x="{last_end:.1}" y="{y}" class="label end">{}</text>"#,
+            escape(&bars[bars.len() - 1].label)
+        );
+    }
 }
 
 /// The top and middle grid lines with their values, and the baseline.
 fn axis(svg: &mut String, max: i64) {
-    for (value, y) in [(max, TOP), (max / 2, TOP + PLOT_HEIGHT / 2.0)] {
+    let half = if max % 2 == 0 {
+        count(max / 2)
+    } else {
+        format!("{:.1}", max as f64 / 2.0)
+    };
+    for (value, y) in [(count(max), TOP), (half, TOP + PLOT_HEIGHT / 2.0)] {
         let _ = write!(
             svg,
-            r#"<line class="grid" x1="{LEFT}" y1="{y}" x2="{}" y2="{y}"/><text class="label end" x="{}" y="{}">{}</text>"#,
+            r#"<line class="grid" x1="{LEFT}" y1="{y}" x2="{}" y2="{y}"/><text class="label end" x="{}" y="{}">{value}</text>"#,
             WIDTH - RIGHT,
             LEFT - 6.0,
             y + 4.0,
-            count(value)
         );
     }
     let base = TOP + PLOT_HEIGHT;
@@ -105,6 +128,7 @@ mod tests {
     fn bar(label: &str, value: i64) -> Bar {
         Bar {
             label: label.into(),
+            tooltip: format!("run {value}"),
             value,
             href: format!("/ops/runs/{value}"),
             muted: false,
@@ -128,9 +152,23 @@ mod tests {
         assert_eq!(svg.matches("<rect").count(), 3);
         assert_eq!(heights(&svg), [65.0, 130.0, 0.0]);
         assert!(svg.contains(r#"<a href="/ops/runs/1000">"#));
-        assert!(svg.contains("<title>11-28: 1,000</title>"));
-        assert!(svg.contains(">11-27</text>") && svg.contains(">11-29</text>"));
+        assert!(svg.contains("<title>run 1000: 1,000</title>"));
+        assert!(
+            svg.contains(">11-27</text>") && !svg.contains(">11-29</text>"),
+            "no room"
+        );
+        assert!(
+            svg.contains(">500</text>"),
+            "the middle grid line is half the largest"
+        );
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn a_long_history_is_labelled_at_both_ends() {
+        let bars: Vec<Bar> = (1..=20).map(|d| bar(&format!("11-{d:02}"), d)).collect();
+        let svg = bar_chart("Records", &bars, "records");
+        assert!(svg.contains(">11-01</text>") && svg.contains(">11-20</text>"));
     }
 
     #[test]
@@ -138,6 +176,10 @@ mod tests {
         let zeros = bar_chart("Failures", &[bar("a", 0), bar("b", 0)], "failures");
         assert_eq!(heights(&zeros), [0.0, 0.0]);
         assert!(!zeros.contains("NaN"));
+        assert!(
+            zeros.contains(">0.5</text>"),
+            "an odd largest value halves exactly"
+        );
         assert!(bar_chart("Failures", &[], "failures").contains("no full runs yet"));
     }
 

@@ -53,7 +53,8 @@ fn entity_trend(entity: Entity, points: &[TrendPoint]) -> EntityTrend {
     let bars = |value: fn(&TrendPoint) -> i64| -> Vec<Bar> {
         mine.iter()
             .map(|p| Bar {
-                label: format!("{} · run {}", p.started_at.format("%m-%d"), p.run_id),
+                label: p.started_at.format("%m-%d").to_string(),
+                tooltip: format!("{} · run {}", p.started_at.format("%Y-%m-%d"), p.run_id),
                 value: value(p),
                 href: format!("/ops/runs/{}", p.run_id),
                 muted: p.status != RunStatus::Completed,

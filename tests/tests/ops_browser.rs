@@ -1,0 +1,318 @@
+//! The dashboard in a real headless Chromium (Debian's, driven over the DevTools protocol by
+//! chromiumoxide): refused without signing in, signed in with an ops token, a completed demo run
+//! whose counts are MySQL's, a held sweep approved and its rows gone, a dead letter replayed and
+//! applied. Screenshots of each page go to `target/ops-screenshots/`.
+//!
+//! `scripts/test.sh` installs Chromium when it is missing (`scripts/ensure-chromium.sh`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::handler::viewport::Viewport;
+use chromiumoxide::page::{Page, ScreenshotParams};
+use futures::StreamExt;
+
+use e2e::ops::{dead_lettered_run, demo_full_run, held_full_run, mysql_count};
+use e2e::{TestApp, OPS_TOKEN};
+
+/// The whole scenario, Chromium included, must end within this.
+const SCENARIO_LIMIT: Duration = Duration::from_mins(4);
+/// One page reaching the state a step waits for.
+const STEP_LIMIT: Duration = Duration::from_secs(30);
+
+/// A headless Chromium with a profile of its own, removed when it is closed.
+struct Chromium {
+    browser: Browser,
+    events: tokio::task::JoinHandle<()>,
+    profile: PathBuf,
+}
+
+impl Chromium {
+    async fn launch() -> Self {
+        let executable = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.exists())
+            .expect(
+                "Chromium is not installed: run scripts/ensure-chromium.sh (scripts/test.sh does)",
+            );
+        let profile = std::env::temp_dir().join(format!("dis-ops-chromium-{}", std::process::id()));
+        let config = BrowserConfig::builder()
+            .chrome_executable(executable)
+            .no_sandbox()
+            .arg("disable-gpu")
+            .window_size(1280, 900)
+            .user_data_dir(&profile)
+            .viewport(Viewport {
+                width: 1280,
+                height: 900,
+                ..Viewport::default()
+            })
+            .launch_timeout(Duration::from_mins(1))
+            .build()
+            .expect("a browser configuration");
+        let (browser, mut handler) = Browser::launch(config).await.expect("Chromium starts");
+        let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+        Self {
+            browser,
+            events,
+            profile,
+        }
+    }
+
+    async fn tab(&self, app: &TestApp) -> Tab {
+        let page = self.browser.new_page("about:blank").await.expect("a tab");
+        let shots = screenshot_dir();
+        std::fs::create_dir_all(&shots).expect("the screenshot folder");
+        Tab {
+            page,
+            base: app.url(""),
+            shots,
+        }
+    }
+
+    async fn close(mut self) {
+        let _ = self.browser.close().await;
+        let _ = self.browser.wait().await;
+        self.events.abort();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// `target/ops-screenshots`, wherever cargo builds.
+fn screenshot_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(
+            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
+            PathBuf::from,
+        )
+        .join("ops-screenshots")
+}
+
+struct Tab {
+    page: Page,
+    base: String,
+    shots: PathBuf,
+}
+
+impl Tab {
+    async fn open(&self, path: &str) {
+        self.page
+            .goto(format!("{}{path}", self.base))
+            .await
+            .expect("the page loads");
+    }
+
+    /// Evaluates a JavaScript expression; `None` while the page is between documents.
+    async fn eval<T: serde::de::DeserializeOwned>(&self, expression: &str) -> Option<T> {
+        let result = self.page.evaluate(expression).await.ok()?;
+        result.into_value().ok()
+    }
+
+    /// Waits until `condition` (JavaScript) holds on the page, reloading it when asked to.
+    async fn wait_for(&self, condition: &str, reload: bool) {
+        let deadline = tokio::time::Instant::now() + STEP_LIMIT;
+        loop {
+            if self.eval::<bool>(condition).await == Some(true) {
+                return;
+            }
+            let html = self.eval::<String>("document.body.innerText").await;
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "waited in vain for {condition}; the page reads: {html:?}"
+            );
+            if reload {
+                let _ = self.page.reload().await;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn path(&self) -> String {
+        self.eval("location.pathname + location.search")
+            .await
+            .unwrap_or_default()
+    }
+
+    async fn click(&self, selector: &str) {
+        let Ok(element) = self.page.find_element(selector).await else {
+            panic!("no {selector} on {}", self.path().await);
+        };
+        element.click().await.expect("a click");
+    }
+
+    async fn type_into(&self, selector: &str, text: &str) {
+        let field = self.page.find_element(selector).await.expect("the field");
+        field
+            .click()
+            .await
+            .expect("focus")
+            .type_str(text)
+            .await
+            .expect("typing");
+    }
+
+    /// The raw number a page shows as `data-count="{name}"`.
+    async fn shown(&self, name: &str) -> Option<i64> {
+        let expression = format!(
+            r#"Number(document.querySelector('[data-count="{name}"]')?.dataset.value ?? NaN)"#
+        );
+        self.eval::<f64>(&expression).await.map(|v| v as i64)
+    }
+
+    async fn shot(&self, name: &str) {
+        let path = self.shots.join(format!("{name}.png"));
+        let params = ScreenshotParams::builder().full_page(true).build();
+        self.page
+            .save_screenshot(params, &path)
+            .await
+            .unwrap_or_else(|e| panic!("screenshot {}: {e}", path.display()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_signs_in_checks_a_run_approves_a_held_sweep_and_replays_a_dead_letter_in_chromium(
+) {
+    let app = TestApp::spawn().await;
+    let chromium = Chromium::launch().await;
+    let tab = chromium.tab(&app).await;
+    let finished = tokio::time::timeout(SCENARIO_LIMIT, scenario(&app, &tab)).await;
+    chromium.close().await;
+    finished.expect("the scenario ends in time");
+}
+
+async fn scenario(app: &TestApp, tab: &Tab) {
+    let demo = demo_full_run(app, 300).await;
+    refused_then_signed_in(tab).await;
+    completed_run_matches_mysql(app, tab, demo).await;
+    tab.open("/ops").await;
+    tab.wait_for("document.querySelector('.badge.ok') !== null", false)
+        .await;
+    tab.shot("03-queues").await;
+
+    let held = held_full_run(app, 270).await;
+    let (late_run, letter) = dead_lettered_run(app, 800_001).await;
+    held_sweep_approved(app, tab, held).await;
+    dead_letter_replayed(app, tab, late_run, letter).await;
+
+    tab.open("/ops/trends").await;
+    tab.shot("10-trends").await;
+    phone_sized(tab).await;
+    tab.open("/ops/runs").await;
+    tab.click("form.signout button").await;
+    tab.wait_for("location.pathname === '/ops/login'", false)
+        .await;
+    tab.open("/ops/runs").await;
+    assert!(tab.path().await.starts_with("/ops/login"), "signed out");
+}
+
+async fn refused_then_signed_in(tab: &Tab) {
+    tab.open("/ops/runs").await;
+    assert_eq!(tab.path().await, "/ops/login?next=/ops/runs");
+    tab.shot("01-sign-in").await;
+    tab.type_into("#sign-in-token input[name=token]", OPS_TOKEN)
+        .await;
+    tab.click("#sign-in-token button").await;
+    tab.wait_for("location.pathname === '/ops/runs'", false)
+        .await;
+    tab.shot("02-runs").await;
+}
+
+async fn completed_run_matches_mysql(app: &TestApp, tab: &Tab, run_id: i64) {
+    tab.open(&format!("/ops/runs/{run_id}")).await;
+    let status: Option<String> = tab
+        .eval("document.getElementById('run-status').textContent")
+        .await;
+    assert_eq!(status.as_deref(), Some("completed"));
+    let applied = mysql_count(
+        app,
+        "SELECT COUNT(*) FROM influencers WHERE last_full_run_id = ?",
+        run_id,
+    )
+    .await;
+    let received = mysql_count(
+        app,
+        "SELECT received_records FROM sync_runs WHERE id = ?",
+        run_id,
+    )
+    .await;
+    let rejected = mysql_count(
+        app,
+        "SELECT COUNT(*) FROM rejected_records WHERE run_id = ?",
+        run_id,
+    )
+    .await;
+    assert_eq!(tab.shown("applied").await, Some(applied));
+    assert_eq!(tab.shown("received").await, Some(received));
+    assert_eq!(tab.shown("rejected").await, Some(rejected));
+    assert_eq!((applied, received), (300, 300));
+    tab.shot("04-completed-run").await;
+}
+
+async fn held_sweep_approved(app: &TestApp, tab: &Tab, run_id: i64) {
+    tab.open(&format!("/ops/runs/{run_id}")).await;
+    assert_eq!(tab.shown("rejected").await, Some(1));
+    tab.wait_for("document.getElementById('sweep-plan') !== null", false)
+        .await;
+    tab.shot("05-held-run").await;
+    tab.click("#approve").await;
+    tab.wait_for("document.getElementById('confirm') !== null", false)
+        .await;
+    tab.shot("06-confirm-approval").await;
+    tab.click("#confirm button").await;
+    tab.wait_for("location.search.includes('done=approved')", false)
+        .await;
+    tab.wait_for(
+        "document.getElementById('run-status').textContent === 'completed'",
+        true,
+    )
+    .await;
+    assert_eq!(tab.shown("swept").await, Some(30));
+    let left = mysql_count(app, "SELECT COUNT(*) FROM influencers WHERE erp_id > ?", 0).await;
+    assert_eq!(left, 270, "the rows the run did not see are gone");
+    tab.shot("07-swept").await;
+}
+
+async fn dead_letter_replayed(app: &TestApp, tab: &Tab, run_id: i64, letter: i64) {
+    tab.open("/ops/dead-letters").await;
+    tab.wait_for(
+        &format!("document.querySelector('tr[data-letter=\"{letter}\"]') !== null"),
+        false,
+    )
+    .await;
+    tab.shot("08-dead-letters").await;
+    tab.click(&format!("tr[data-letter=\"{letter}\"] a.replay"))
+        .await;
+    tab.wait_for("document.getElementById('confirm') !== null", false)
+        .await;
+    tab.click("#confirm button").await;
+    tab.wait_for(&format!("location.search === '?replayed={letter}'"), false)
+        .await;
+    tab.open(&format!("/ops/runs/{run_id}")).await;
+    tab.wait_for(
+        "document.getElementById('run-status').textContent === 'completed'",
+        true,
+    )
+    .await;
+    assert_eq!(tab.shown("applied").await, Some(1));
+    let back = mysql_count(
+        app,
+        "SELECT COUNT(*) FROM influencers WHERE erp_id = ?",
+        800_001,
+    )
+    .await;
+    assert_eq!(back, 1, "the replayed job was applied");
+    tab.shot("09-replayed").await;
+}
+
+/// The queue page as a phone shows it.
+async fn phone_sized(tab: &Tab) {
+    let phone = SetDeviceMetricsOverrideParams::new(390, 844, 2.0, true);
+    tab.page.execute(phone).await.expect("a phone's screen");
+    tab.open("/ops").await;
+    tab.shot("11-queues-phone").await;
+    let desktop = SetDeviceMetricsOverrideParams::new(1280, 900, 1.0, false);
+    tab.page.execute(desktop).await.expect("a desktop's screen");
+}
