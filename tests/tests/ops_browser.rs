@@ -187,10 +187,7 @@ async fn scenario(app: &TestApp, tab: &Tab) {
     let demo = demo_full_run(app, 300).await;
     refused_then_signed_in(tab).await;
     completed_run_matches_mysql(app, tab, demo).await;
-    tab.open("/ops").await;
-    tab.wait_for("document.querySelector('.badge.ok') !== null", false)
-        .await;
-    tab.shot("03-queues").await;
+    queues_refresh_themselves(tab).await;
 
     let held = held_full_run(app, 270).await;
     let (late_run, letter) = dead_lettered_run(app, 800_001).await;
@@ -218,6 +215,22 @@ async fn refused_then_signed_in(tab: &Tab) {
     tab.wait_for("location.pathname === '/ops/runs'", false)
         .await;
     tab.shot("02-runs").await;
+}
+
+/// The queue panel is read again by the page's script, without a reload.
+async fn queues_refresh_themselves(tab: &Tab) {
+    tab.open("/ops").await;
+    tab.wait_for("document.querySelector('.badge.ok') !== null", false)
+        .await;
+    tab.shot("03-queues").await;
+    let first: String = tab
+        .eval("document.getElementById('panel-read-at').textContent")
+        .await
+        .expect("the panel's time");
+    let changed = format!(
+        "document.getElementById('panel-read-at').textContent !== '{first}' && document.querySelector('.badge.ok') !== null"
+    );
+    tab.wait_for(&changed, false).await;
 }
 
 async fn completed_run_matches_mysql(app: &TestApp, tab: &Tab, run_id: i64) {

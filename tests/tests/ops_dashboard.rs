@@ -219,3 +219,52 @@ async fn the_pages_show_a_completed_run_with_the_counts_mysql_holds() {
         "one run: a bar in each chart"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approved_sweep_can_be_undone_from_its_run_page_and_its_rows_come_back() {
+    let app = TestApp::spawn().await;
+    demo_full_run(&app, 200).await;
+    let held = e2e::ops::held_full_run(&app, 180).await;
+    let operator = OpsClient::signed_in(&app, OPS_TOKEN).await;
+    let run_page = format!("/ops/runs/{held}");
+    assert!(!operator.get(&run_page).await.body.contains(r#"id="undo""#));
+
+    operator.confirm(&format!("/ops/runs/{held}/approve")).await;
+    app.wait_for_status(held, &["completed"], std::time::Duration::from_mins(1))
+        .await;
+    let rows = "SELECT COUNT(*) FROM influencers WHERE erp_id > ?";
+    assert_eq!(mysql_count(&app, rows, 0).await, 180);
+    assert!(operator.get(&run_page).await.body.contains(r#"id="undo""#));
+
+    let undone = operator.confirm(&format!("/ops/runs/{held}/undo")).await;
+    assert_eq!(
+        undone.location,
+        Some(format!("/ops/runs/{held}?done=undone&n=20"))
+    );
+    assert_eq!(mysql_count(&app, rows, 0).await, 200);
+    let after = operator.get(undone.location.as_deref().unwrap()).await.body;
+    assert!(after.contains("20 rows restored") && !after.contains(r#"id="undo""#));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaying_every_dead_letter_of_a_run_lets_the_run_complete() {
+    let app = TestApp::spawn().await;
+    let (run_id, _letter) = e2e::ops::dead_lettered_run(&app, 700_001).await;
+    let operator = OpsClient::signed_in(&app, OPS_TOKEN).await;
+    let page = operator.get(&format!("/ops/runs/{run_id}")).await;
+    assert!(page.body.contains(r#"id="replay-all""#), "{}", page.body);
+
+    let done = operator
+        .confirm(&format!("/ops/runs/{run_id}/replay"))
+        .await;
+    assert_eq!(
+        done.location,
+        Some(format!("/ops/runs/{run_id}?done=replayed&n=1"))
+    );
+    app.wait_for_status(run_id, &["completed"], std::time::Duration::from_mins(1))
+        .await;
+    let back = "SELECT COUNT(*) FROM influencers WHERE erp_id = ?";
+    assert_eq!(mysql_count(&app, back, 700_001).await, 1);
+    let again = operator.get(&format!("/ops/runs/{run_id}")).await;
+    assert!(!again.body.contains(r#"id="replay-all""#));
+}

@@ -48,6 +48,8 @@ pub struct Panel {
     pub dead_letters: Count,
     pub runs: Vec<RunLine>,
     pub refresh_seconds: u32,
+    /// When the API read it (UTC): the page shows its panel is fresh.
+    pub read_at: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -98,6 +100,7 @@ async fn read_panel(state: &AppState) -> Result<Panel, OpsError> {
         dead_letters: Count::of(dead_letters?),
         runs: runs?.iter().map(RunLine::from).collect(),
         refresh_seconds: REFRESH_SECONDS,
+        read_at: chrono::Utc::now().format("%H:%M:%S%.3f").to_string(),
     })
 }
 

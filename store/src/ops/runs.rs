@@ -178,3 +178,63 @@ async fn attach_progress(pool: &MySqlPool, rows: &mut [RunRow]) -> Result<(), sq
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> NaiveDateTime {
+        chrono::DateTime::from_timestamp(1_800_000_000 + seconds, 0)
+            .unwrap()
+            .naive_utc()
+    }
+
+    fn run(status: RunStatus) -> RunRow {
+        RunRow {
+            run_id: 1,
+            entity: Entity::Influencers,
+            mode: RunMode::Full,
+            status,
+            status_reason: None,
+            declared_batches: None,
+            declared_records: None,
+            received_batches: 2,
+            received_records: 2000,
+            accepted_records: 1990,
+            rejected_records: 10,
+            jobs_enqueued: 20,
+            sweep_approved: false,
+            swept_rows: 0,
+            created_at: at(0),
+            finished_at: None,
+            read_at: at(100),
+            jobs: JobProgress {
+                jobs_applied: 10,
+                applied_records: 990,
+                db_rejected_records: 0,
+                last_applied_at: Some(at(10)),
+            },
+        }
+    }
+
+    #[test]
+    fn an_open_run_measures_its_progress_against_what_it_received() {
+        let open = run(RunStatus::Open);
+        assert_eq!(open.progress(), Some(0.5));
+        assert_eq!(open.duration(), Duration::from_secs(100));
+        assert_eq!(open.records_per_second(), Some(99.0));
+    }
+
+    #[test]
+    fn a_closing_run_measures_against_its_declaration_and_a_finished_one_shows_no_bar() {
+        let mut closing = run(RunStatus::Closing);
+        closing.declared_records = Some(4000);
+        assert_eq!(closing.progress(), Some(0.25));
+        let mut held = run(RunStatus::Held);
+        held.finished_at = Some(at(40));
+        assert_eq!(held.progress(), None);
+        assert_eq!(held.duration(), Duration::from_secs(40));
+        held.jobs.last_applied_at = None;
+        assert_eq!(held.records_per_second(), None);
+    }
+}
