@@ -15,8 +15,8 @@ mod operator;
 mod queues;
 mod run;
 mod runs;
-pub mod session;
-pub mod svg;
+mod session;
+mod svg;
 mod trends;
 mod views;
 
@@ -28,7 +28,6 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub use config::OpsConfig;
-pub use login::verify_password;
 
 use crate::app::AppState;
 
