@@ -19,7 +19,8 @@ use e2e::ops::{dead_lettered_run, demo_full_run, held_full_run, OpsClient};
 use e2e::{test_redis_url, TestApp, OPS_TOKEN};
 
 /// Counts sqlx's statement events that happen while an HTTP request is served (inside
-/// tower-http's `request` span): the workers' own statements are not the page's.
+/// tower-http's `request` span): the workers' own statements are not the page's, nor is the
+/// session setup (`SET sql_mode…`) of a connection the pool happens to open meanwhile.
 struct StatementsInRequests(Arc<AtomicUsize>);
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for StatementsInRequests {
@@ -30,8 +31,28 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for StatementsInRequests {
         let in_request = ctx
             .event_scope(event)
             .is_some_and(|mut scope| scope.any(|span| span.name() == "request"));
-        if in_request {
+        let mut summary = Summary::default();
+        event.record(&mut summary);
+        if in_request && !summary.0.trim_start().starts_with("SET ") {
             self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The `summary` field of sqlx's statement event: the statement's first words.
+#[derive(Default)]
+struct Summary(String);
+
+impl tracing::field::Visit for Summary {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "summary" {
+            value.clone_into(&mut self.0);
+        }
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "summary" {
+            self.0 = format!("{value:?}");
         }
     }
 }
@@ -138,6 +159,10 @@ impl Measure {
                 );
                 assert!(mysql <= mysql_at_most, "{what}: {mysql} MySQL statements");
                 assert!(redis.round_trips <= redis_at_most, "{what}: {redis:?}");
+                assert!(
+                    redis.round_trips >= 1,
+                    "{what}: the session was read: {redis:?}"
+                );
             }
         }
     }
