@@ -20,12 +20,15 @@ FROM chef AS planner
 COPY . .
 RUN cargo chef prepare --recipe-path recipe.json
 
-# ---- build: dependencies first (cached layer), then the workspace ---------------------------
-FROM chef AS builder
+# ---- the dependencies, compiled: this layer changes only with the recipe -------------------
+FROM chef AS deps
 COPY --from=planner /src/recipe.json recipe.json
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     cargo chef cook --release --locked --recipe-path recipe.json \
         -p ingest-api -p worker -p extractor
+
+# ---- the workspace, once, for the three binaries ------------------------------------------
+FROM deps AS builder
 COPY . .
 # migrations/ is embedded into the binaries at compile time (sqlx::migrate!).
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
