@@ -22,7 +22,7 @@ overlay=$1 tag=$2
 shift 2
 render_only=""
 if [ $# -gt 0 ]; then
-    [ "$1" = "--render-only" ] && [ $# -eq 2 ] || usage
+    if [ "$1" != "--render-only" ] || [ $# -ne 2 ]; then usage; fi
     render_only=$2
 fi
 [ -f "deploy/k8s/overlays/$overlay/kustomization.yaml" ] || { echo "no overlay deploy/k8s/overlays/$overlay" >&2; exit 2; }
