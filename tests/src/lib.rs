@@ -1,6 +1,7 @@
 //! Test harness: the real API and workers on port 0, against a fresh MariaDB database and a fresh
 //! Redis namespace per test, all removed again when the test ends (even when it fails).
 
+pub mod child;
 pub mod proxy;
 
 use std::net::SocketAddr;
