@@ -88,13 +88,13 @@ impl Child {
 
     /// Its exit code, waiting at most `limit` (panics, with its output, if it is still running).
     pub async fn exit_code(&mut self, limit: Duration) -> Option<i32> {
-        match tokio::time::timeout(limit, self.process.wait()).await {
-            Ok(status) => status.expect("the child is waited for").code(),
-            Err(_) => panic!(
+        let Ok(status) = tokio::time::timeout(limit, self.process.wait()).await else {
+            panic!(
                 "still running after {limit:?}; it printed:\n{}",
                 self.output()
-            ),
-        }
+            )
+        };
+        status.expect("the child is waited for").code()
     }
 
     /// Runs it to its end (at most `limit`): its exit code and all it printed.

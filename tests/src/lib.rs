@@ -3,6 +3,7 @@
 
 pub mod child;
 pub mod proxy;
+pub mod scratch;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
