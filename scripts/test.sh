@@ -8,8 +8,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== bench harness (small size, debug build: checks it runs, not how fast)"
-cargo run --locked -q -p bench -- --records 2000 --memory-rows 20000
+echo "== bench harness, smoke run (checks every measurement runs; a debug build measures nothing)"
+cargo run --locked -q -p bench -- --smoke --records 2000 --memory-rows 20000
 echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -95,6 +95,10 @@ async fn run_help_names_every_setting_the_extractor_reads_and_groups_the_demo_on
             startup::known::is_setting(variable),
             "{variable} is not in startup::known"
         );
+        assert!(
+            documented(variable),
+            "{variable} is not in the README's Configuration"
+        );
     }
     assert!(!shown.contains("DIS_MYSQL_URL"), "another binary's setting");
 }
@@ -158,5 +162,15 @@ async fn wait_for_a_batch(server: &MockServer) {
         }
         assert!(tokio::time::Instant::now() < deadline, "no batch was sent");
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Whether the README's Configuration section documents `variable` (the ERP's by their suffix,
+/// in its own table).
+fn documented(variable: &str) -> bool {
+    let readme = include_str!("../../README.md");
+    match variable.strip_prefix("DIS_ERP_") {
+        Some(name) => readme.contains(&format!("`{name}`")),
+        None => readme.contains(&format!("`{variable}`")),
     }
 }

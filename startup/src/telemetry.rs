@@ -44,7 +44,7 @@ pub fn start(common: &CommonArgs, file: Option<&ConfigFile>) -> Result<(), Setti
     if let Some(file) = file {
         tracing::info!(config = %file.path().display(), "config file read");
     } else {
-        tracing::info!("no config file (DIS_CONFIG): built-in defaults and the environment");
+        tracing::debug!("no config file (DIS_CONFIG): built-in defaults and the environment");
     }
     Ok(())
 }

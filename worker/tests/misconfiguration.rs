@@ -90,5 +90,19 @@ async fn help_lists_every_setting_the_worker_reads_and_no_other_binarys() {
             startup::known::is_setting(variable),
             "{variable} is not in startup::known"
         );
+        assert!(
+            documented(variable),
+            "{variable} is not in the README's Configuration"
+        );
+    }
+}
+
+/// Whether the README's Configuration section documents `variable` (the ERP's by their suffix,
+/// in its own table).
+fn documented(variable: &str) -> bool {
+    let readme = include_str!("../../README.md");
+    match variable.strip_prefix("DIS_ERP_") {
+        Some(name) => readme.contains(&format!("`{name}`")),
+        None => readme.contains(&format!("`{variable}`")),
     }
 }

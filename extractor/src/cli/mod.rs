@@ -93,7 +93,11 @@ pub fn prepare(args: &RunArgs, config_file: Option<&ConfigFile>) -> Result<Prepa
         Source::Demo => None,
         Source::Mssql => Some(erp_source(&args.erp, config_file)?),
     };
-    tracing::info!(source = ?args.source, ?api, erp = ?erp.as_ref().map(ErpSource::config), "settings");
+    if let Some(erp) = &erp {
+        let watermarks = erp.config().watermarks_path.display();
+        tracing::info!(erp = %erp.config().address(), %watermarks, "reading the ERP");
+    }
+    tracing::debug!(source = ?args.source, ?api, erp = ?erp.as_ref().map(ErpSource::config), "settings");
     Ok(Prepared { client, erp })
 }
 

@@ -211,7 +211,7 @@ impl ErpConfig {
             args.erp_password_file.as_deref(),
         )?;
         let watermarks_path = match &args.erp_watermarks_path {
-            Some(path) => path.clone(),
+            Some(path) => std::path::absolute(path).unwrap_or_else(|_| path.clone()),
             None => default_watermarks(config_file.map(ConfigFile::folder))?,
         };
         let statements = &args.statements;
