@@ -1,4 +1,4 @@
--- The reference schema of extractor/ERP.md, a login that can only read it, and sample rows.
+-- The reference schema of the README's "Reading the ERP (SQL Server)", a login that can only read it, and sample rows.
 -- Run once by the `init` service of docker-compose.yml; running it again changes nothing.
 IF DB_ID(N'ERP') IS NULL CREATE DATABASE ERP;
 GO
