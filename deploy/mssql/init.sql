@@ -1,6 +1,6 @@
--- The reference schema of extractor/ERP.md, a login that can only read it, and sample rows.
--- Run once by the `mssql-init` service of compose.yaml (before demo-rows.sql); running it again
--- changes nothing.
+-- The reference schema of the README's "Reading the ERP (SQL Server)", a login that can only read
+-- it, and sample rows. Run once by the `mssql-init` service of compose.yaml (before
+-- demo-rows.sql); running it again changes nothing.
 IF DB_ID(N'ERP') IS NULL CREATE DATABASE ERP;
 GO
 ALTER DATABASE ERP SET READ_COMMITTED_SNAPSHOT ON WITH ROLLBACK IMMEDIATE;

@@ -3,12 +3,13 @@
 mod batches;
 pub mod cli;
 pub mod client;
+pub mod cron;
 pub mod demo;
 pub mod mssql;
 mod outcome;
 mod progress;
 pub mod run_protocol;
-pub mod schedule;
+pub mod settings;
 mod wire;
 
 pub use client::{ApiClient, ApiError, RetryPolicy};

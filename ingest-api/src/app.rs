@@ -3,20 +3,20 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 use sqlx::MySqlPool;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
-use queue::{
-    apply_batch_storage, connect_redis, sweep_run_storage, ApplyBatchStorage, SweepRunStorage,
-};
-use startup::config::Settings;
+use queue::{apply_batch_storage, sweep_run_storage, ApplyBatchStorage, SweepRunStorage};
 
 use crate::auth::ApiKeys;
 use crate::error::ApiError;
 use crate::routes;
+use crate::settings::Settings;
 
 /// Everything a request handler needs. Cheap to clone: the pool and storages share connections.
 #[derive(Clone)]
@@ -32,20 +32,21 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Connects to MySQL (bringing the schema up to date) and Redis.
+    /// Connects to Redis, then to MySQL (bringing the schema up to date, or checking it is, as
+    /// `DIS_MIGRATE` says). Redis first: a wrong Redis is reported before anything touches MySQL.
     pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
-        let keys =
-            ApiKeys::parse(&settings.api_keys).map_err(|e| anyhow::anyhow!("DIS_API_KEYS: {e}"))?;
-        if keys.is_empty() {
+        if settings.api_keys.is_empty() {
             tracing::warn!("DIS_API_KEYS is empty: every /v1 request will be refused with 401");
         }
-        let pool = store::connect_and_migrate(&settings.mysql_url, 16).await?;
-        let redis = connect_redis(&settings.redis_url).await?;
+        let redis = settings.redis.connect().await?;
+        let schema = store::Schema::from_setting(settings.migrate);
+        let pool = store::open(&settings.mysql, 16, schema).await?;
+        let namespace = &settings.redis.namespace;
         Ok(Self {
             pool,
-            applies: apply_batch_storage(redis.clone(), &settings.queue_namespace),
-            sweeps: sweep_run_storage(redis.clone(), &settings.queue_namespace),
-            keys: Arc::new(keys),
+            applies: apply_batch_storage(redis.clone(), namespace),
+            sweeps: sweep_run_storage(redis.clone(), namespace),
+            keys: Arc::new(settings.api_keys.clone()),
             redis,
             sweep_max_share: settings.sweep_max_share,
             run_idle_limit: settings.run_idle_limit,
@@ -105,13 +106,16 @@ async fn method_not_allowed() -> (axum::http::StatusCode, axum::Json<serde_json:
     )
 }
 
-/// Binds `settings.listen` (port 0 picks a free one) and serves until `shutdown` resolves.
+/// Binds `settings.listen` (port 0 picks a free one) and serves until `shutdown` resolves; then
+/// it stops accepting and finishes the requests in flight.
 pub async fn serve(
     settings: &Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("could not listen on {} (DIS_LISTEN)", settings.listen))?;
     let state = AppState::connect(settings).await?;
-    let listener = TcpListener::bind(settings.listen).await?;
     let address = listener.local_addr()?;
     tracing::info!(%address, ?settings, "ingest API listening");
     let app = router(state, settings.max_body_bytes);
@@ -121,4 +125,30 @@ pub async fn serve(
             .await
     });
     Ok((address, server))
+}
+
+/// Serves until `stop` resolves (SIGTERM or Ctrl-C in the binary), then stops accepting and
+/// gives the requests in flight `settings.shutdown_timeout` to finish; a stop is not a failure.
+pub async fn run(
+    settings: &Settings,
+    stop: impl std::future::Future<Output = &'static str>,
+) -> anyhow::Result<()> {
+    let stopping = CancellationToken::new();
+    let (_, mut server) = serve(settings, stopping.clone().cancelled_owned()).await?;
+    let signal = tokio::select! {
+        ended = &mut server => return Ok(ended??),
+        signal = stop => signal,
+    };
+    let limit = settings.shutdown_timeout;
+    tracing::info!(signal, limit = %humantime::format_duration(limit), "stopping: no new connections; finishing the requests in flight");
+    stopping.cancel();
+    if let Ok(ended) = tokio::time::timeout(limit, &mut server).await {
+        ended??;
+    } else {
+        server.abort();
+        tracing::warn!(limit = %humantime::format_duration(limit),
+            "requests still in flight when the limit ran out (DIS_SHUTDOWN_TIMEOUT); their clients retry");
+    }
+    tracing::info!("stopped");
+    Ok(())
 }

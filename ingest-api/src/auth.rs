@@ -78,6 +78,16 @@ impl ApiKeys {
         self.0.is_empty()
     }
 
+    /// The keys' names and scopes, never their hashes: for logs.
+    pub fn describe(&self) -> String {
+        let keys: Vec<String> = self
+            .0
+            .iter()
+            .map(|k| format!("{} ({})", k.name, k.scope.as_str()))
+            .collect();
+        format!("{} key(s): {}", keys.len(), keys.join(", "))
+    }
+
     fn find(&self, token: &str) -> Option<&ApiKey> {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         self.0.iter().find(|k| k.sha256 == digest)

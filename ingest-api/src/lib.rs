@@ -2,9 +2,12 @@
 
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod error;
 pub mod intake;
 pub mod routes;
+pub mod settings;
 
-pub use app::{router, serve, AppState};
+pub use app::{router, run, serve, AppState};
 pub use auth::hash_token;
+pub use settings::Settings;

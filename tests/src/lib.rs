@@ -1,7 +1,9 @@
 //! Test harness: the real API and workers on port 0, against a fresh MariaDB database and a fresh
 //! Redis namespace per test, all removed again when the test ends (even when it fails).
 
+pub mod child;
 pub mod proxy;
+pub mod scratch;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -10,8 +12,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 use sqlx::MySqlPool;
 use tokio::sync::oneshot;
-
-use startup::config::Settings;
 
 pub const INGEST_TOKEN: &str = "ingest-token-for-tests";
 pub const OPS_TOKEN: &str = "ops-token-for-tests";
@@ -38,10 +38,54 @@ fn unique_suffix() -> String {
     )
 }
 
+/// What one test's API and workers read, built in code rather than from the environment.
+#[derive(Debug, Clone)]
+pub struct TestSettings {
+    pub mysql_url: String,
+    pub redis_url: String,
+    pub queue_namespace: String,
+    pub listen: SocketAddr,
+    pub api_keys: String,
+    pub worker_concurrency: usize,
+    pub max_body_bytes: usize,
+}
+
+impl TestSettings {
+    /// The API's settings.
+    pub fn api(&self) -> ingest_api::Settings {
+        ingest_api::Settings {
+            listen: self.listen,
+            mysql: store::MySqlSettings::new(&self.mysql_url),
+            migrate: true,
+            redis: queue::RedisSettings::new(&self.redis_url, &self.queue_namespace),
+            api_keys: ingest_api::auth::ApiKeys::parse(&self.api_keys).expect("test keys parse"),
+            max_body_bytes: self.max_body_bytes,
+            sweep_max_share: 0.05,
+            run_idle_limit: Duration::from_hours(2),
+            shutdown_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// A worker process's settings; its HTTP listener, unused in tests, on a free port.
+    pub fn worker(&self) -> worker::Settings {
+        worker::Settings {
+            metrics_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            mysql: store::MySqlSettings::new(&self.mysql_url),
+            migrate: true,
+            redis: queue::RedisSettings::new(&self.redis_url, &self.queue_namespace),
+            concurrency: self.worker_concurrency,
+            job_attempts: 5,
+            sweep_max_share: 0.05,
+            run_idle_limit: Duration::from_hours(2),
+            shutdown_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// Settings for one test: its own database and queue namespace, both keys.
-pub fn test_settings() -> Settings {
+pub fn test_settings() -> TestSettings {
     let suffix = unique_suffix();
-    Settings {
+    TestSettings {
         mysql_url: format!("{}/dis_test_{suffix}", test_server_url()),
         redis_url: test_redis_url(),
         queue_namespace: format!("dis-test-{suffix}"),
@@ -52,7 +96,7 @@ pub fn test_settings() -> Settings {
             ingest_api::hash_token(OPS_TOKEN)
         ),
         worker_concurrency: 4,
-        ..Settings::default()
+        max_body_bytes: 16 * 1024 * 1024,
     }
 }
 
@@ -60,7 +104,7 @@ pub fn test_settings() -> Settings {
 pub struct TestApp {
     pub address: SocketAddr,
     pub pool: MySqlPool,
-    pub settings: Settings,
+    pub settings: TestSettings,
     pub http: reqwest::Client,
     stop_api: Option<oneshot::Sender<()>>,
     stop_workers: Vec<oneshot::Sender<()>>,
@@ -77,13 +121,13 @@ impl TestApp {
         Self::spawn_with(test_settings(), false).await
     }
 
-    pub async fn spawn_with(settings: Settings, workers: bool) -> Self {
+    pub async fn spawn_with(settings: TestSettings, workers: bool) -> Self {
         // Logs only when asked for (RUST_LOG=worker=warn, say): the API's and workers' own lines.
-        if std::env::var_os("RUST_LOG").is_some() {
-            startup::telemetry::init(false);
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            let _ = startup::telemetry::init(startup::LogFormat::Text, &filter);
         }
         let (stop_api, stopped) = oneshot::channel::<()>();
-        let (address, _server) = ingest_api::serve(&settings, async {
+        let (address, _server) = ingest_api::serve(&settings.api(), async {
             let _ = stopped.await;
         })
         .await
@@ -108,7 +152,7 @@ impl TestApp {
     /// Starts a worker process's workers; each call adds one more, as a second host would.
     pub fn start_workers(&mut self) {
         let (stop, stopped) = oneshot::channel::<()>();
-        let settings = self.settings.clone();
+        let settings = self.settings.worker();
         tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;

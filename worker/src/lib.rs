@@ -1,9 +1,12 @@
 //! dis-sync worker: applies queued batches to MySQL and reconciles completed full runs.
 
 pub mod apply;
+pub mod cli;
 pub mod config;
+pub mod http;
 pub mod isolate;
 pub mod service;
+pub mod settings;
 pub mod settler;
 pub mod supervise;
 pub mod sweep_job;
@@ -11,4 +14,5 @@ pub mod vacuum;
 
 pub use apply::{apply_batch, apply_until_recorded, JobOutcome};
 pub use config::RetryConfig;
-pub use service::{run_workers, WorkerDeps};
+pub use service::{run, run_workers, WorkerDeps};
+pub use settings::Settings;

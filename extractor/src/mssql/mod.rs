@@ -19,7 +19,7 @@ use chrono_tz::Tz;
 use records::{Entity, RunMode};
 
 pub use check::{check_erp, Finding};
-pub use config::{EntityQueries, ErpConfig};
+pub use config::{EntityQueries, ErpArgs, ErpConfig, StatementArgs};
 pub use connection::ErpConnection;
 pub use errors::ErpError;
 pub use pages::{records, PageReader, Window, FIRST_KEY};

@@ -60,7 +60,7 @@ impl Layout {
             return Err(ErpError::result(
                 what,
                 format!(
-                    "the statement returns no column {}; alias the ERP's columns to the canonical names (see ERP.md)",
+                    "the statement returns no column {}; alias the ERP's columns to the canonical names (see the README's \"Reading the ERP (SQL Server)\")",
                     missing.join(", ")
                 ),
             ));

@@ -1,6 +1,7 @@
-//! `extractor schedule`: a job run on a cron expression, one run at a time. A tick that finds
-//! the previous run still going is skipped and logged, a failed run is logged and tried again at
-//! the next tick, and ticks never queue up behind a slow run.
+//! A job run on a cron expression, one run at a time: the engine of `extractor schedule` (the
+//! command itself is `cli::schedule`). A tick that finds the previous run still going is skipped
+//! and logged, a failed run is logged and tried again at the next tick, and ticks never queue up
+//! behind a slow run.
 
 use std::fmt::Display;
 use std::future::Future;
