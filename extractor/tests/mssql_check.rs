@@ -8,6 +8,7 @@ use common::error_json;
 use extractor::cli::check_api;
 use extractor::mssql::{check_erp, ErpSource, CONTRACTS_FULL, INFLUENCERS_FULL};
 use mssql_mock_tds::{QueryResponse, TerminalError};
+use records::api::ErrorCode;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -75,7 +76,8 @@ async fn check_says_when_the_api_is_ready_but_refuses_the_token() {
     Mock::given(method("GET"))
         .and(path("/v1/runs"))
         .respond_with(
-            ResponseTemplate::new(401).set_body_json(error_json("unauthorized", "unknown key")),
+            ResponseTemplate::new(401)
+                .set_body_json(error_json(ErrorCode::Unauthorized, "unknown key")),
         )
         .mount(&server)
         .await;

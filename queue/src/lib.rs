@@ -29,6 +29,11 @@ pub async fn connect_redis(redis_url: &str) -> Result<ConnectionManager, RedisEr
     client.get_connection_manager_with_config(config).await
 }
 
+/// Whether Redis answers a command: the readiness probe.
+pub async fn ping(conn: &mut ConnectionManager) -> bool {
+    redis::cmd("PING").query_async::<String>(conn).await.is_ok()
+}
+
 /// An idle apalis-redis worker looks for new jobs only when its heartbeat fires (a push does not
 /// wake it), so the heartbeat bounds how long a job waits in an idle or just-drained queue. A
 /// heartbeat is one small Redis script: ten a second per worker cost nothing next to the stalls

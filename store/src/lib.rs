@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod batches;
+pub mod columns;
 pub mod dead_letters;
 pub mod failure;
 pub mod lifecycle;
@@ -65,6 +66,11 @@ async fn create_database_if_missing(
         .execute(format!("CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").as_str())
         .await?;
     Ok(())
+}
+
+/// Whether MySQL answers a statement: the readiness probe.
+pub async fn ping(pool: &MySqlPool) -> bool {
+    sqlx::query("SELECT 1").execute(pool).await.is_ok()
 }
 
 /// Drops the database named in `url` (tests and the bench own theirs); the server must answer.

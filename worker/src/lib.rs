@@ -3,8 +3,8 @@
 pub mod apply;
 pub mod config;
 pub mod isolate;
+pub mod run_watch;
 pub mod service;
-pub mod settler;
 pub mod supervise;
 pub mod sweep_job;
 pub mod vacuum;

@@ -1,8 +1,9 @@
 //! The arguments of the command line, as clap parses them.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use records::{Entity, RunMode};
+use records::RunMode;
 
+use super::EntityChoice;
 use crate::demo::{Day, DemoSize};
 
 #[derive(Debug, Parser)]
@@ -22,7 +23,7 @@ Exit codes: 0 every run completed; 1 a run did not complete; 3 a sweep is held f
 
 const ERP_HELP: &str = "\
 The ERP is the [erp] table of dis-sync.toml or DIS_ERP_* variables (DIS_ERP_HOST, DIS_ERP_DATABASE,
-DIS_ERP_USER, DIS_ERP_PASSWORD, ...); see extractor/ERP.md.";
+DIS_ERP_USER, DIS_ERP_PASSWORD, ...); see 'Reading the ERP (SQL Server)' in the README.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -101,26 +102,8 @@ pub struct RunArgs {
 pub enum Source {
     /// The built-in deterministic data set.
     Demo,
-    /// The ERP on SQL Server, as configured in the `[erp]` table (see ERP.md).
+    /// The ERP on SQL Server, as configured in the `[erp]` table (see the README).
     Mssql,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EntityChoice {
-    Influencers,
-    Contracts,
-    /// Influencers, then contracts, which reference them.
-    All,
-}
-
-impl EntityChoice {
-    pub fn entities(self) -> &'static [Entity] {
-        match self {
-            Self::Influencers => &[Entity::Influencers],
-            Self::Contracts => &[Entity::Contracts],
-            Self::All => &Entity::ALL,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -158,6 +141,7 @@ impl From<DayChoice> for Day {
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
+    use records::Entity;
 
     use super::*;
 
@@ -182,10 +166,7 @@ mod tests {
         let Command::Run(args) = cli.command else {
             panic!("not a run");
         };
-        assert_eq!(
-            args.entity.entities(),
-            &[Entity::Influencers, Entity::Contracts]
-        );
+        assert_eq!(args.entity.entities(), Entity::ALL);
         assert_eq!(
             (args.day, args.influencers, args.contracts),
             (DayChoice::One, 10_000, 30_000)

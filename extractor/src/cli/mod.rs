@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod entity_choice;
 mod schedule;
 
 use std::process::ExitCode;
@@ -12,17 +13,16 @@ use clap::Parser;
 use records::{Entity, RunMode};
 use startup::config::Settings;
 
-pub use args::{
-    CheckArgs, Cli, Command, DayChoice, EntityChoice, ModeChoice, RunArgs, ScheduleArgs, Source,
-};
+pub use args::{CheckArgs, Cli, Command, DayChoice, ModeChoice, RunArgs, ScheduleArgs, Source};
 pub use check::{check, check_api};
+pub use entity_choice::EntityChoice;
 pub use schedule::schedule;
 
 use crate::client::{ApiClient, RetryPolicy};
 use crate::demo::{DemoDataset, DemoSize};
 use crate::mssql::{ErpConfig, ErpSource};
 use crate::outcome::RunReport;
-use crate::run_protocol::{sync_entity_until, SyncOptions};
+use crate::run_protocol::SyncOptions;
 
 /// Every run completed.
 const EXIT_COMPLETED: u8 = 0;
@@ -78,7 +78,7 @@ pub async fn run(args: &RunArgs, settings: &Settings) -> u8 {
         ..SyncOptions::default()
     };
     let mut held = false;
-    for &entity in args.entity.entities() {
+    for entity in args.entity.entities() {
         let report = match sync_one(&client, entity, args, &options, erp.as_ref()).await {
             Ok(report) => report,
             Err(error) => {
@@ -87,8 +87,8 @@ pub async fn run(args: &RunArgs, settings: &Settings) -> u8 {
             }
         };
         println!("{report}");
-        // Contracts reference influencers, so they only follow influencers that were loaded;
-        // a held sweep has loaded everything and only waits to delete.
+        // Later entities reference earlier ones (see the registry's order), so they only follow
+        // runs that loaded; a held sweep has loaded everything and only waits to delete.
         if report.held() {
             held = true;
         } else if !report.completed() {
@@ -125,15 +125,7 @@ async fn sync_one(
         contracts: args.contracts,
     };
     let demo = DemoDataset::new(size, args.day.into());
-    let report = match entity {
-        Entity::Influencers => {
-            sync_entity_until(client, entity, mode, demo.influencers(), options, ctrl_c()).await
-        }
-        Entity::Contracts => {
-            sync_entity_until(client, entity, mode, demo.contracts(), options, ctrl_c()).await
-        }
-    };
-    Ok(report?)
+    Ok(demo.sync(client, entity, mode, options, ctrl_c()).await?)
 }
 
 /// Completes on Ctrl-C; never, where signals cannot be listened to.

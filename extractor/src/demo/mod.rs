@@ -5,6 +5,7 @@
 
 mod contracts;
 mod influencers;
+mod run;
 mod words;
 
 #[cfg(test)]
