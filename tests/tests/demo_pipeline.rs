@@ -159,5 +159,18 @@ async fn after_day_one_and_the_next_day_mysql_holds_the_next_day_and_keeps_what_
             .collect();
         expected.insert(entity, holds);
     }
+    assert_eq!(
+        (
+            reports[&Entity::Influencers].rejected,
+            reports[&Entity::Contracts].rejected
+        ),
+        (3, 5),
+        "the demo's next day holds a few invalid records"
+    );
+    let printed = reports[&Entity::Contracts].to_string();
+    assert!(
+        printed.contains("currency \"R$\" is not an ISO 4217 currency code"),
+        "{printed}"
+    );
     assert_mysql_holds(&app, &expected).await;
 }

@@ -6,6 +6,7 @@
 mod contracts;
 mod influencers;
 mod run;
+mod spoiled;
 mod words;
 
 #[cfg(test)]
@@ -38,7 +39,8 @@ impl Default for DemoSize {
 pub enum Day {
     /// The first extraction.
     One,
-    /// The same ERP a day later: about 3 % changed, 2 % new and 1 % deleted, per entity.
+    /// The same ERP a day later: about 3 % changed, 2 % new and 1 % deleted, per entity, and a
+    /// few invalid records (3 influencers, 5 contracts; see `spoiled.rs`).
     Next,
 }
 
@@ -50,6 +52,7 @@ pub enum Day {
 pub struct DemoDataset {
     size: DemoSize,
     day: Day,
+    spoiled: spoiled::Spoiled,
 }
 
 /// What the next day does to a record that existed on day one.
@@ -96,7 +99,33 @@ enum Stream {
 
 impl DemoDataset {
     pub fn new(size: DemoSize, day: Day) -> Self {
-        Self { size, day }
+        let mut set = Self {
+            size,
+            day,
+            spoiled: spoiled::Spoiled::NONE,
+        };
+        if day == Day::Next {
+            let influencers = set.last_id(size.influencers);
+            let contracts = set.last_id(size.contracts);
+            set.spoiled = spoiled::Spoiled {
+                influencers: spoiled::spread(size.influencers, influencers, |k| {
+                    set.influencer(k).is_some()
+                }),
+                contracts: spoiled::spread(size.contracts, contracts, |k| {
+                    set.contract(k).is_some()
+                }),
+            };
+        }
+        set
+    }
+
+    /// The keys whose record is invalid on this day: influencers, then contracts.
+    pub fn invalid_keys(&self) -> (Vec<i64>, Vec<i64>) {
+        let keys = |spoiled: &[i64]| spoiled.iter().copied().filter(|k| *k > 0).collect();
+        (
+            keys(&self.spoiled.influencers),
+            keys(&self.spoiled.contracts),
+        )
     }
 
     pub fn size(&self) -> DemoSize {
@@ -121,6 +150,27 @@ impl DemoDataset {
 
     /// The influencer `erp_id` as the ERP holds it on this day; `None` when it does not exist.
     pub fn influencer(&self, erp_id: i64) -> Option<InfluencerWire> {
+        let wire = self.valid_influencer(erp_id)?;
+        Some(
+            match self.spoiled.influencers.iter().position(|k| *k == erp_id) {
+                Some(which) => spoiled::influencer(wire, which),
+                None => wire,
+            },
+        )
+    }
+
+    /// The contract `erp_id` as the ERP holds it on this day; `None` when it does not exist.
+    pub fn contract(&self, erp_id: i64) -> Option<ContractWire> {
+        let wire = self.valid_contract(erp_id)?;
+        Some(
+            match self.spoiled.contracts.iter().position(|k| *k == erp_id) {
+                Some(which) => spoiled::contract(wire, which),
+                None => wire,
+            },
+        )
+    }
+
+    fn valid_influencer(&self, erp_id: i64) -> Option<InfluencerWire> {
         if erp_id < 1 || erp_id > self.last_id(self.size.influencers) {
             return None;
         }
@@ -143,8 +193,7 @@ impl DemoDataset {
         }
     }
 
-    /// The contract `erp_id` as the ERP holds it on this day; `None` when it does not exist.
-    pub fn contract(&self, erp_id: i64) -> Option<ContractWire> {
+    fn valid_contract(&self, erp_id: i64) -> Option<ContractWire> {
         if self.size.influencers == 0 || erp_id < 1 || erp_id > self.last_id(self.size.contracts) {
             return None;
         }
