@@ -5,6 +5,7 @@
 
 mod contracts;
 mod influencers;
+mod lookup;
 mod run;
 mod spoiled;
 mod words;
@@ -148,78 +149,6 @@ impl DemoDataset {
         (1..=this.last_id(self.size.contracts)).filter_map(move |id| this.contract(id))
     }
 
-    /// The influencer `erp_id` as the ERP holds it on this day; `None` when it does not exist.
-    pub fn influencer(&self, erp_id: i64) -> Option<InfluencerWire> {
-        let wire = self.valid_influencer(erp_id)?;
-        Some(
-            match self.spoiled.influencers.iter().position(|k| *k == erp_id) {
-                Some(which) => spoiled::influencer(wire, which),
-                None => wire,
-            },
-        )
-    }
-
-    /// The contract `erp_id` as the ERP holds it on this day; `None` when it does not exist.
-    pub fn contract(&self, erp_id: i64) -> Option<ContractWire> {
-        let wire = self.valid_contract(erp_id)?;
-        Some(
-            match self.spoiled.contracts.iter().position(|k| *k == erp_id) {
-                Some(which) => spoiled::contract(wire, which),
-                None => wire,
-            },
-        )
-    }
-
-    fn valid_influencer(&self, erp_id: i64) -> Option<InfluencerWire> {
-        if erp_id < 1 || erp_id > self.last_id(self.size.influencers) {
-            return None;
-        }
-        if erp_id > self.size.influencers as i64 {
-            return Some(influencers::generate(
-                erp_id,
-                &mut rng(Stream::Influencer, erp_id),
-                NEXT_DAY,
-            ));
-        }
-        let base = influencers::generate(erp_id, &mut rng(Stream::Influencer, erp_id), DAY_ONE);
-        match self.fate(Stream::InfluencerFate, erp_id) {
-            Fate::Kept => Some(base),
-            Fate::Deleted => None,
-            Fate::Changed => Some(influencers::change(
-                base,
-                &mut rng(Stream::InfluencerChange, erp_id),
-                NEXT_DAY,
-            )),
-        }
-    }
-
-    fn valid_contract(&self, erp_id: i64) -> Option<ContractWire> {
-        if self.size.influencers == 0 || erp_id < 1 || erp_id > self.last_id(self.size.contracts) {
-            return None;
-        }
-        let mut rng = rng(Stream::Contract, erp_id);
-        if erp_id > self.size.contracts as i64 {
-            let drawn = rng.random_range(1..=self.last_id(self.size.influencers));
-            let influencer = self.living_influencer(drawn);
-            return Some(contracts::generate(erp_id, influencer, &mut rng, NEXT_DAY));
-        }
-        let influencer = rng.random_range(1..=self.size.influencers as i64);
-        // The ERP deletes an influencer's contracts with it.
-        if self.fate(Stream::InfluencerFate, influencer) == Fate::Deleted {
-            return None;
-        }
-        let base = contracts::generate(erp_id, influencer, &mut rng, DAY_ONE);
-        match self.fate(Stream::ContractFate, erp_id) {
-            Fate::Kept => Some(base),
-            Fate::Deleted => None,
-            Fate::Changed => Some(contracts::change(
-                base,
-                &mut self::rng(Stream::ContractChange, erp_id),
-                NEXT_DAY,
-            )),
-        }
-    }
-
     /// The highest `erp_id` of an entity whose day-one size is `day_one`.
     fn last_id(&self, day_one: usize) -> i64 {
         let added = match self.day {
@@ -238,23 +167,6 @@ impl DemoDataset {
             1..=3 => Fate::Changed,
             _ => Fate::Kept,
         }
-    }
-
-    /// `erp_id`, or the next influencer after it (wrapping) that was not deleted.
-    ///
-    /// Ends because influencers added on the next day are never deleted, and there is at least one.
-    fn living_influencer(&self, erp_id: i64) -> i64 {
-        let last = self.last_id(self.size.influencers);
-        let mut candidate = erp_id;
-        while self.influencer_deleted(candidate) {
-            candidate = candidate % last + 1;
-        }
-        candidate
-    }
-
-    fn influencer_deleted(&self, erp_id: i64) -> bool {
-        erp_id <= self.size.influencers as i64
-            && self.fate(Stream::InfluencerFate, erp_id) == Fate::Deleted
     }
 }
 
