@@ -255,6 +255,7 @@ async fn demo_records_travel_as_canonical_json() {
     let demo = DemoDataset::new(
         DemoSize {
             influencers: 20,
+            campaigns: 0,
             contracts: 0,
         },
         extractor::Day::One,

@@ -1,15 +1,17 @@
 //! The entities dis-sync mirrors, each listed once: its variant, its name (on the wire, in runs,
 //! and as its MySQL table), and its record type.
 //!
-//! The order is the order `--entity all` syncs them in: contracts name their influencer, so they
-//! come after it.
+//! The order is the order `--entity all` syncs them in: contracts name their influencer and their
+//! campaign, so they come after both.
 
+use crate::campaign::Campaign;
 use crate::contract::Contract;
 use crate::influencer::Influencer;
 use crate::registry::registry;
 
 registry! {
     Influencers("influencers") => Influencer,
+    Campaigns("campaigns") => Campaign,
     Contracts("contracts") => Contract,
 }
 
@@ -28,6 +30,11 @@ mod tests {
         fn visit<R: Record>(self) -> Self::Output {
             let wire = serde_json::to_string(&R::Wire::default()).map_err(|e| e.to_string())?;
             let names = field_names::<R>();
+            if names.first() != Some(&KEY_FIELD) || names.last() != Some(&TIMESTAMP_FIELD) {
+                return Err(format!(
+                    "{names:?} must start with the key and end with the timestamp"
+                ));
+            }
             let positions: Vec<Option<usize>> = names
                 .iter()
                 .map(|name| wire.find(&format!("\"{name}\":")))
@@ -60,9 +67,8 @@ mod tests {
             assert_eq!(json, format!("\"{entity}\""));
         }
         let error = Entity::parse("pets").unwrap_err();
-        assert!(error.contains("influencers, contracts"), "{error}");
+        let names: Vec<&str> = Entity::ALL.iter().map(|e| e.as_str()).collect();
+        assert!(error.contains(&names.join(", ")), "{error}");
         assert_eq!(Entity::Contracts.swept_table(), "contracts_swept");
-        assert!(field_names::<Contract>().first() == Some(&KEY_FIELD));
-        assert!(field_names::<Contract>().last() == Some(&TIMESTAMP_FIELD));
     }
 }

@@ -3,6 +3,7 @@
 //! enter here: the extractor and its API client link this crate without them.
 
 pub mod api;
+pub mod campaign;
 pub mod contract;
 mod entities;
 pub mod fields;
@@ -13,6 +14,7 @@ pub mod record;
 pub mod registry;
 pub mod run;
 
+pub use campaign::{Campaign, CampaignWire};
 pub use contract::{Contract, ContractWire};
 pub use fields::ErpId;
 pub use influencer::{Influencer, InfluencerWire};

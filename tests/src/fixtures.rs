@@ -26,3 +26,12 @@ pub fn influencers(keys: impl IntoIterator<Item = i64>, updated_at: &str) -> Vec
         .map(|k| influencer(k, &format!("Pessoa {k}"), updated_at))
         .collect()
 }
+
+/// A valid campaign.
+pub fn campaign(erp_id: i64, budget: &str, updated_at: &str) -> Value {
+    serde_json::json!({
+        "erp_id": erp_id, "name": format!("Verão Açaí {erp_id}"), "brand": "Açaí Concept",
+        "starts_on": "2026-12-01", "ends_on": "2027-02-28", "budget": budget, "currency": "BRL",
+        "status": "planned", "source_updated_at": updated_at
+    })
+}

@@ -7,7 +7,7 @@ pub mod fixtures;
 pub mod proxy;
 
 pub use client::Refused;
-pub use fixtures::{contract, influencer, influencers};
+pub use fixtures::{campaign, contract, influencer, influencers};
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};

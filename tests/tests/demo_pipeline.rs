@@ -113,6 +113,7 @@ async fn a_demo_full_run_loads_exactly_the_demo_records_and_running_it_again_cha
     let day_one = DemoDataset::new(DemoSize::default(), Day::One);
     let reports = sync_day(&app, day_one).await;
     assert_eq!(reports[&Entity::Influencers].loaded, 10_000);
+    assert_eq!(reports[&Entity::Campaigns].loaded, 1_000);
     assert_eq!(reports[&Entity::Contracts].loaded, 30_000);
     for report in reports.values() {
         assert_eq!(report.new, Some(report.loaded), "{report}");
@@ -134,6 +135,7 @@ async fn after_day_one_and_the_next_day_mysql_holds_the_next_day_and_keeps_what_
     let app = TestApp::spawn().await;
     let size = DemoSize {
         influencers: 3_000,
+        campaigns: 300,
         contracts: 9_000,
     };
     let day_one = DemoDataset::new(size, Day::One);

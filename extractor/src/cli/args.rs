@@ -75,6 +75,9 @@ pub struct RunArgs {
     /// Influencers of the demo data set on day one.
     #[arg(long, default_value_t = DemoSize::default().influencers)]
     pub influencers: usize,
+    /// Campaigns of the demo data set on day one.
+    #[arg(long, default_value_t = DemoSize::default().campaigns)]
+    pub campaigns: usize,
     /// Contracts of the demo data set on day one.
     #[arg(long, default_value_t = DemoSize::default().contracts)]
     pub contracts: usize,

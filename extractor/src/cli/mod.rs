@@ -122,6 +122,7 @@ async fn sync_one(
     }
     let size = DemoSize {
         influencers: args.influencers,
+        campaigns: args.campaigns,
         contracts: args.contracts,
     };
     let demo = DemoDataset::new(size, args.day.into());

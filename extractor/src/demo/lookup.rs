@@ -49,7 +49,7 @@ impl DemoDataset {
     /// Record `erp_id` of an entity whose records depend on no other entity's: drawn from the
     /// first stream for day one, then kept, changed (by the third stream) or deleted as the
     /// second stream decides; or added on the next day. `None` when it does not exist.
-    fn independent<W>(
+    pub(super) fn independent<W>(
         &self,
         erp_id: i64,
         day_one: usize,

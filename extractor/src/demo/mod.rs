@@ -3,6 +3,7 @@
 //! Every record is derived from a fixed seed and its own `erp_id` alone, so the iterators are lazy,
 //! any record can be looked up directly, and memory does not grow with the size of the data set.
 
+mod campaigns;
 mod contracts;
 mod influencers;
 mod lookup;
@@ -23,6 +24,7 @@ use records::{ContractWire, InfluencerWire};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoSize {
     pub influencers: usize,
+    pub campaigns: usize,
     pub contracts: usize,
 }
 
@@ -30,6 +32,7 @@ impl Default for DemoSize {
     fn default() -> Self {
         Self {
             influencers: 10_000,
+            campaigns: 1_000,
             contracts: 30_000,
         }
     }
@@ -96,6 +99,9 @@ enum Stream {
     ContractFate = 4,
     InfluencerChange = 5,
     ContractChange = 6,
+    Campaign = 7,
+    CampaignFate = 8,
+    CampaignChange = 9,
 }
 
 impl DemoDataset {

@@ -28,6 +28,9 @@ impl DemoDataset {
             Entity::Influencers => {
                 sync_entity_until(client, entity, mode, self.influencers(), options, stop).await
             }
+            Entity::Campaigns => {
+                sync_entity_until(client, entity, mode, self.campaigns(), options, stop).await
+            }
             Entity::Contracts => {
                 sync_entity_until(client, entity, mode, self.contracts(), options, stop).await
             }
@@ -45,6 +48,7 @@ impl DemoDataset {
         }
         match entity {
             Entity::Influencers => json(self.influencers()),
+            Entity::Campaigns => json(self.campaigns()),
             Entity::Contracts => json(self.contracts()),
         }
     }

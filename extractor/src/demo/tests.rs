@@ -3,18 +3,24 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use records::{Contract, ContractWire, Influencer, InfluencerWire};
+use records::{Campaign, CampaignWire, Contract, ContractWire, Influencer, InfluencerWire};
 
 use super::{Day, DemoDataset, DemoSize};
 
 const SMALL: DemoSize = DemoSize {
     influencers: 2_000,
+    campaigns: 200,
     contracts: 6_000,
 };
 
 fn influencers_by_id(day: Day) -> BTreeMap<i64, InfluencerWire> {
     let set = DemoDataset::new(DemoSize::default(), day);
     set.influencers().map(|r| (r.erp_id.unwrap(), r)).collect()
+}
+
+fn campaigns_by_id(day: Day) -> BTreeMap<i64, CampaignWire> {
+    let set = DemoDataset::new(DemoSize::default(), day);
+    set.campaigns().map(|r| (r.erp_id.unwrap(), r)).collect()
 }
 
 fn contracts_by_id(day: Day) -> BTreeMap<i64, ContractWire> {
@@ -77,6 +83,10 @@ fn every_record_passes_validation_except_the_few_the_next_day_spoils() {
                 bad_influencers.contains(&key),
                 "{wire:?}: {parsed:?}"
             );
+        }
+        for wire in set.campaigns() {
+            let shown = format!("{wire:?}");
+            Campaign::parse(wire).unwrap_or_else(|p| panic!("{shown}: {p:?}"));
         }
         for wire in set.contracts() {
             let key = wire.erp_id.unwrap();
@@ -141,10 +151,12 @@ fn the_next_day_spoils_3_influencers_and_5_contracts_one_of_each_new_each_for_a_
 fn the_day_one_data_set_has_exactly_the_requested_sizes() {
     let set = DemoDataset::new(SMALL, Day::One);
     assert_eq!(set.influencers().count(), SMALL.influencers);
+    assert_eq!(set.campaigns().count(), SMALL.campaigns);
     assert_eq!(set.contracts().count(), SMALL.contracts);
     let empty = DemoDataset::new(
         DemoSize {
             influencers: 0,
+            campaigns: 0,
             contracts: 10,
         },
         Day::Next,
@@ -220,6 +232,29 @@ fn the_next_day_changes_adds_and_deletes_contracts_in_similar_shares() {
         (1.0..3.0).contains(&share(deleted, total)),
         "{deleted} deleted"
     );
+}
+
+#[test]
+fn the_next_day_changes_adds_and_deletes_campaigns_in_similar_shares_with_later_timestamps() {
+    let one = campaigns_by_id(Day::One);
+    let next = campaigns_by_id(Day::Next);
+    let [changed, new, deleted] = differences(&one, &next);
+    let total = one.len();
+    assert!(
+        (1.0..5.0).contains(&share(changed, total)),
+        "{changed} changed"
+    );
+    assert!((1.5..2.5).contains(&share(new, total)), "{new} new");
+    assert!(
+        (0.2..2.0).contains(&share(deleted, total)),
+        "{deleted} deleted"
+    );
+    for (id, before) in &one {
+        if let Some(after) = next.get(id).filter(|after| *after != before) {
+            assert!(at(after.source_updated_at.as_ref()) > at(before.source_updated_at.as_ref()));
+            assert_ne!(after.budget, before.budget, "campaign {id}");
+        }
+    }
 }
 
 #[test]

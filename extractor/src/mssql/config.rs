@@ -8,7 +8,8 @@ use figment::Figment;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::statements::{
-    CONTRACTS_FULL, CONTRACTS_INCREMENTAL, INFLUENCERS_FULL, INFLUENCERS_INCREMENTAL,
+    CAMPAIGNS_FULL, CAMPAIGNS_INCREMENTAL, CONTRACTS_FULL, CONTRACTS_INCREMENTAL, INFLUENCERS_FULL,
+    INFLUENCERS_INCREMENTAL,
 };
 
 /// How the extractor reaches and reads the ERP. Every field has a default; the config file's
@@ -42,6 +43,7 @@ pub struct ErpConfig {
     /// The local file holding the incremental watermark of each entity.
     pub watermarks_path: PathBuf,
     pub influencers: EntityQueries,
+    pub campaigns: EntityQueries,
     pub contracts: EntityQueries,
 }
 
@@ -75,6 +77,10 @@ impl Default for ErpConfig {
             influencers: EntityQueries {
                 full: INFLUENCERS_FULL.into(),
                 incremental: INFLUENCERS_INCREMENTAL.into(),
+            },
+            campaigns: EntityQueries {
+                full: CAMPAIGNS_FULL.into(),
+                incremental: CAMPAIGNS_INCREMENTAL.into(),
             },
             contracts: EntityQueries {
                 full: CONTRACTS_FULL.into(),

@@ -41,6 +41,20 @@ FROM DBO.CONTRACTS WHERE ID > @P2 \
 AND UPDATED_AT >= CONVERT(DATETIME2(7), @P3, 126) AND UPDATED_AT < CONVERT(DATETIME2(7), @P4, 126) \
 ORDER BY ID";
 
+pub const CAMPAIGNS_FULL: &str = "SELECT TOP (@P1) ID AS ERP_ID, NAME, BRAND, \
+CONVERT(VARCHAR(10), STARTS_ON, 23) AS STARTS_ON, CONVERT(VARCHAR(10), ENDS_ON, 23) AS ENDS_ON, \
+CONVERT(VARCHAR(40), BUDGET) AS BUDGET, CURRENCY, STATUS, \
+CONVERT(VARCHAR(33), UPDATED_AT, 126) AS SOURCE_UPDATED_AT \
+FROM DBO.CAMPAIGNS WHERE ID > @P2 ORDER BY ID";
+
+pub const CAMPAIGNS_INCREMENTAL: &str = "SELECT TOP (@P1) ID AS ERP_ID, NAME, BRAND, \
+CONVERT(VARCHAR(10), STARTS_ON, 23) AS STARTS_ON, CONVERT(VARCHAR(10), ENDS_ON, 23) AS ENDS_ON, \
+CONVERT(VARCHAR(40), BUDGET) AS BUDGET, CURRENCY, STATUS, \
+CONVERT(VARCHAR(33), UPDATED_AT, 126) AS SOURCE_UPDATED_AT \
+FROM DBO.CAMPAIGNS WHERE ID > @P2 \
+AND UPDATED_AT >= CONVERT(DATETIME2(7), @P3, 126) AND UPDATED_AT < CONVERT(DATETIME2(7), @P4, 126) \
+ORDER BY ID";
+
 /// The ERP's own clock, which fixes the upper bound of an incremental window.
 pub const CLOCK: &str = "SELECT CONVERT(VARCHAR(33), SYSDATETIME(), 126) AS ERP_NOW";
 
@@ -56,6 +70,7 @@ pub struct EntityStatements {
 pub fn default_statements(entity: Entity) -> (&'static str, &'static str) {
     match entity {
         Entity::Influencers => (INFLUENCERS_FULL, INFLUENCERS_INCREMENTAL),
+        Entity::Campaigns => (CAMPAIGNS_FULL, CAMPAIGNS_INCREMENTAL),
         Entity::Contracts => (CONTRACTS_FULL, CONTRACTS_INCREMENTAL),
     }
 }
@@ -64,6 +79,7 @@ pub fn default_statements(entity: Entity) -> (&'static str, &'static str) {
 fn configured(config: &ErpConfig, entity: Entity) -> &EntityQueries {
     match entity {
         Entity::Influencers => &config.influencers,
+        Entity::Campaigns => &config.campaigns,
         Entity::Contracts => &config.contracts,
     }
 }
