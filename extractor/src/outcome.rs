@@ -1,4 +1,4 @@
-//! What a sync of one entity ends with: the report of a run that settled, or why it did not.
+//! What a sync of one entity ends with: the report of a run the API is done with, or why there is none.
 
 use std::fmt;
 use std::time::Duration;
@@ -119,7 +119,7 @@ impl fmt::Display for RunReport {
     }
 }
 
-/// Why a sync did not reach a settled run. Every variant past opening names its run.
+/// Why a sync did not reach the run's outcome. Every variant past opening names its run.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error("could not open a {} run of {entity}", .mode.as_str())]

@@ -23,7 +23,7 @@ use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// An API that accepts everything and settles run 5 as `last`.
+/// An API that accepts everything and ends run 5 as `last`.
 async fn api(last: RunStatus) -> MockServer {
     let server = MockServer::start().await;
     mount_create(&server, 5).await;

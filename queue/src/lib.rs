@@ -95,7 +95,7 @@ pub fn sweep_key(run_id: i64, run_nonce: &str, approved: bool) -> String {
     }
 }
 
-/// Enqueues the sweep of a run once, however many settlers saw it ready or how often it is asked.
+/// Enqueues the sweep of a run once, however many run watches (or API requests) saw it ready or how often it is asked.
 pub async fn enqueue_sweep(
     storage: &mut SweepRunStorage,
     run_id: i64,

@@ -171,6 +171,31 @@ impl TestApp {
             .expect("the run exists")
     }
 
+    /// Waits until `times` separate requests for a MySQL lock were seen waiting on this test's
+    /// database, by watching the server's process list.
+    pub async fn wait_for_lock_requests(&self, times: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let (mut seen, mut waiting) = (0, false);
+        while seen < times {
+            let now: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+                 WHERE DB = DATABASE() AND INFO LIKE 'SELECT GET\\_LOCK%'",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .unwrap();
+            if now > 0 && !waiting {
+                seen += 1;
+            }
+            waiting = now > 0;
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "saw {seen} of {times} requests for the lock"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The keys MySQL holds for `entity`, ascending.
     pub async fn keys(&self, entity: Entity) -> Vec<i64> {
         sqlx::query_scalar(&format!(

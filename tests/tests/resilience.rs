@@ -272,7 +272,7 @@ async fn a_sweep_that_finds_its_entity_locked_waits_and_sweeps_once_the_lock_is_
     let sweeping = tokio::spawn(async move { sweep_until_done(&pool, run_id, quick).await });
     // The sweep asks for the lock, gives up after a second, and asks again: it waits for the
     // lock instead of giving up.
-    wait_for_lock_requests(&app, 2).await;
+    app.wait_for_lock_requests(2).await;
     assert!(!sweeping.is_finished());
     assert_eq!(app.keys(Entity::Influencers).await.len(), 102);
 
@@ -290,29 +290,4 @@ async fn a_sweep_that_finds_its_entity_locked_waits_and_sweeps_once_the_lock_is_
         app.keys(Entity::Influencers).await,
         (1..=100).collect::<Vec<_>>()
     );
-}
-
-/// Waits until `times` separate requests for a MySQL lock were seen waiting on this test's
-/// database, by watching the server's process list.
-async fn wait_for_lock_requests(app: &TestApp, times: usize) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let (mut seen, mut waiting) = (0, false);
-    while seen < times {
-        let now: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
-             WHERE DB = DATABASE() AND INFO LIKE 'SELECT GET\\_LOCK%'",
-        )
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-        if now > 0 && !waiting {
-            seen += 1;
-        }
-        waiting = now > 0;
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "saw {seen} of {times} requests for the lock"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }

@@ -146,8 +146,8 @@ async fn full_run(
             check(declared.is_ok(), || {
                 format!("the end was refused: {declared:?}")
             })?;
-            let settled = [RunStatus::Completed, RunStatus::Held];
-            let run = app.wait_for_status(run_id, &settled, wait).await;
+            let outcomes = [RunStatus::Completed, RunStatus::Held];
+            let run = app.wait_for_status(run_id, &outcomes, wait).await;
             if run.status == RunStatus::Held {
                 let approved = app.approve_sweep(run_id).await;
                 check(approved.is_ok(), || {

@@ -27,7 +27,7 @@ DIS_ERP_USER, DIS_ERP_PASSWORD, ...); see 'Reading the ERP (SQL Server)' in the 
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Sends one entity, or both, to the ingest API as runs and waits for them to settle.
+    /// Sends one entity, or all, to the ingest API as runs and waits for their outcome.
     #[command(after_help = RUN_AFTER_HELP)]
     Run(RunArgs),
     /// Connects to the ERP and the API, runs each configured statement for 5 rows, and says
@@ -89,7 +89,7 @@ pub struct RunArgs {
     /// Attempts of each request before giving up (retries on timeouts, 429 and 5xx only).
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub attempts: u32,
-    /// Seconds to wait for a run to settle after its end is declared.
+    /// Seconds to wait for a run's outcome after its end is declared.
     #[arg(long, default_value_t = 3600)]
     pub wait_timeout: u64,
     /// No progress line, even on a terminal.

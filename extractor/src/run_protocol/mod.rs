@@ -1,5 +1,5 @@
 //! Drives one run of the ingest API: open it, stream the records in batches, declare its end,
-//! and wait until the API has settled it. A run given up on is aborted, so it is never swept.
+//! and wait until the API is done with it (final, or held for an operator). A run given up on is aborted, so it is never swept.
 
 mod finish;
 
@@ -32,9 +32,9 @@ pub struct SyncOptions {
     pub concurrency: usize,
     /// Shows progress on stderr when it is a terminal.
     pub progress: bool,
-    /// Pause between two reads of the run's status while waiting for it to settle.
+    /// Pause between two reads of the run's status while waiting for its outcome.
     pub poll_interval: Duration,
-    /// Longest wait for the run to settle after its end was declared; `None` waits for ever.
+    /// Longest wait for the run's outcome after its end was declared; `None` waits for ever.
     pub wait_timeout: Option<Duration>,
 }
 

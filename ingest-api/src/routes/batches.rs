@@ -78,29 +78,7 @@ pub async fn put_batch(
     let response =
         serde_json::to_string(&intake.receipt).map_err(|e| ApiError::Internal(e.into()))?;
     if stored.is_none() {
-        let filed = file_pending_batch(
-            &app.pool,
-            run_id,
-            run.entity,
-            seq,
-            &body_sha256,
-            intake.counts(),
-            &intake.rejections,
-            &response,
-        )
-        .await?;
-        if !filed {
-            // A concurrent request with the same seq won the race; answer as a replay of it.
-            let winner = find_batch(&app.pool, run_id, seq)
-                .await?
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("batch vanished")))?;
-            if winner.body_sha256 != body_sha256 {
-                return Err(ApiError::conflict(
-                    ErrorCode::BatchConflict,
-                    format!("batch {seq} of run {run_id} was received with a different body"),
-                ));
-            }
-        }
+        file(&app, &run, seq, &body_sha256, &intake, &response).await?;
     }
     enqueue(&app, &intake).await?;
     mark_batch_enqueued(&app.pool, run_id, seq).await?;
@@ -118,6 +96,44 @@ pub async fn put_batch(
         response,
     )
         .into_response())
+}
+
+/// Files a new batch as pending, with its rejected records and its answer. A concurrent request
+/// with the same number that won the race is fine if its body was the same: this one is then
+/// answered as a replay of it.
+async fn file(
+    app: &AppState,
+    run: &RunHead,
+    seq: i64,
+    body_sha256: &str,
+    intake: &Intake,
+    response: &str,
+) -> Result<(), ApiError> {
+    let run_id = run.run_id;
+    let filed = file_pending_batch(
+        &app.pool,
+        run_id,
+        run.entity,
+        seq,
+        body_sha256,
+        intake.counts(),
+        &intake.rejections,
+        response,
+    )
+    .await?;
+    if filed {
+        return Ok(());
+    }
+    let winner = find_batch(&app.pool, run_id, seq)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("batch vanished")))?;
+    if winner.body_sha256 != body_sha256 {
+        return Err(ApiError::conflict(
+            ErrorCode::BatchConflict,
+            format!("batch {seq} of run {run_id} was received with a different body"),
+        ));
+    }
+    Ok(())
 }
 
 /// Pushes every job of the batch in one pipelined write, each with its idempotency key.
