@@ -132,27 +132,21 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
-    /// Applies every job the queue holds, with a worker process started for the purpose and
-    /// stopped again once MySQL counts every enqueued job as applied (or dead-lettered). For
+    /// Applies every job the apply queue holds, with a worker process started for the purpose
+    /// and stopped again once the queue has none waiting, scheduled or in a worker's hands. For
     /// tests without workers that need the queue drained at one point.
     pub async fn apply_pending_jobs(&mut self) {
         let before = self.stop_workers.len();
         self.start_workers();
         let deadline = tokio::time::Instant::now() + Duration::from_mins(1);
         loop {
-            let (enqueued, done): (i64, i64) = sqlx::query_as(
-                "SELECT CAST(COALESCE((SELECT SUM(jobs_enqueued) FROM sync_runs), 0) AS SIGNED), \
-                 (SELECT COUNT(*) FROM run_jobs) + (SELECT COUNT(*) FROM dead_letters)",
-            )
-            .fetch_one(&self.pool)
-            .await
-            .expect("the progress reads");
-            if done >= enqueued {
+            let left = self.jobs_in_apply_queue().await;
+            if left == 0 {
                 break;
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "only {done} of {enqueued} jobs applied"
+                "{left} jobs still in the apply queue"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -160,6 +154,45 @@ impl TestApp {
             let _ = stop.send(());
             let _ = worker.await;
         }
+    }
+
+    /// Jobs of the apply queue not yet finished: waiting, scheduled, or held by a worker.
+    async fn jobs_in_apply_queue(&self) -> usize {
+        let redis = queue::connect_redis(&self.settings.redis_url)
+            .await
+            .expect("Redis answers");
+        let storage = queue::apply_batch_storage(redis, &self.settings.queue_namespace);
+        let config = storage.get_config();
+        let mut conn = redis::Client::open(self.settings.redis_url.as_str())
+            .expect("a Redis URL")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("Redis answers");
+        let waiting: usize = redis::cmd("LLEN")
+            .arg(config.active_jobs_list())
+            .query_async(&mut conn)
+            .await
+            .expect("the queue reads");
+        let scheduled: usize = redis::cmd("ZCARD")
+            .arg(config.scheduled_jobs_set())
+            .query_async(&mut conn)
+            .await
+            .expect("the queue reads");
+        let held_by_workers: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}:*", config.inflight_jobs_set()))
+            .query_async(&mut conn)
+            .await
+            .expect("the queue reads");
+        let mut held = 0;
+        for key in held_by_workers {
+            let jobs: usize = redis::cmd("SCARD")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .expect("the queue reads");
+            held += jobs;
+        }
+        waiting + scheduled + held
     }
 
     /// The run's nonce, which every job of the run carries (the API does not show it).

@@ -6,7 +6,7 @@ use std::time::Duration;
 use e2e::{influencers, test_settings, TestApp};
 use records::api::ErrorCode;
 use records::{Entity, RunMode, RunStatus};
-use store::lifecycle::fail_abandoned_runs;
+use store::lifecycle::{advance_closing_run, fail_abandoned_runs, Advance};
 
 const IDLE_LIMIT: Duration = Duration::from_hours(2);
 
@@ -193,31 +193,19 @@ async fn a_run_that_takes_the_id_of_a_run_lost_in_a_mysql_restore_gets_its_jobs_
         .unwrap();
     app.complete(reborn, 1, 3).await.unwrap();
 
-    app.start_workers();
-    let finished = [RunStatus::Completed, RunStatus::Failed];
-    let run = app
-        .wait_for_status(reborn, &finished, Duration::from_mins(1))
-        .await;
-    assert_eq!(run.status, RunStatus::Completed, "{run:?}");
+    app.apply_pending_jobs().await;
+    assert_eq!(
+        advance_closing_run(&app.pool, reborn).await.unwrap(),
+        Advance::Completed
+    );
+    let run = app.run(reborn).await;
     assert_eq!(run.loaded_records, 3, "{run:?}");
     assert_eq!(app.keys(Entity::Influencers).await, vec![11, 12, 13]);
     // The lost run's job was not applied to the new run: it waits in the dead letters.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let error = loop {
-        let found: Option<String> =
-            sqlx::query_scalar("SELECT last_error FROM dead_letters WHERE run_id = ?")
-                .bind(lost)
-                .fetch_optional(&app.pool)
-                .await
-                .unwrap();
-        if let Some(error) = found {
-            break error;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the lost run's job was neither dead-lettered nor applied"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let error: String = sqlx::query_scalar("SELECT last_error FROM dead_letters WHERE run_id = ?")
+        .bind(lost)
+        .fetch_one(&app.pool)
+        .await
+        .expect("the lost run's job was dead-lettered");
     assert!(error.contains("restored"), "{error}");
 }
