@@ -10,7 +10,6 @@ mod outcome;
 mod progress;
 pub mod run_protocol;
 pub mod settings;
-mod wire;
 
 pub use client::{ApiClient, ApiError, RetryPolicy};
 pub use demo::{Day, DemoDataset, DemoSize};
@@ -18,4 +17,3 @@ pub use outcome::{AbortOutcome, RunReport, SyncError};
 pub use run_protocol::{
     sync_entity, sync_entity_stream_until, sync_entity_until, SourceError, SyncOptions,
 };
-pub use wire::{BatchReceipt, FieldError, RecordError, RunView};

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::response::Response;
+use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
 use sqlx::MySqlPool;
 use tokio::net::TcpListener;
@@ -13,8 +14,10 @@ use tokio_util::sync::CancellationToken;
 
 use queue::{apply_batch_storage, sweep_run_storage, ApplyBatchStorage, SweepRunStorage};
 
-use crate::auth::ApiKeys;
-use crate::error::ApiError;
+use records::api::ErrorCode;
+
+use crate::auth::{ApiKeys, V1State};
+use crate::error::{error_response, ApiError};
 use crate::routes;
 use crate::settings::Settings;
 
@@ -54,34 +57,40 @@ impl AppState {
     }
 }
 
+/// The `/v1` routes, each path with its methods. Their handlers reach the state only through an
+/// extractor that checks the caller's scope (see [`crate::auth`]).
+fn v1_routes() -> Vec<(&'static str, MethodRouter<V1State>)> {
+    use routes::{batches, dead_letters, runs, sweep};
+    vec![
+        ("/runs", post(runs::create_run).get(runs::list_runs)),
+        ("/runs/{run_id}", get(runs::get_run)),
+        ("/runs/{run_id}/batches/{seq}", put(batches::put_batch)),
+        ("/runs/{run_id}/complete", post(runs::complete_run)),
+        ("/runs/{run_id}/abort", post(runs::abort_run)),
+        ("/runs/{run_id}/rejected", get(runs::rejected_records)),
+        ("/runs/{run_id}/sweep-plan", get(sweep::sweep_plan)),
+        ("/runs/{run_id}/sweep/approve", post(sweep::approve_sweep)),
+        ("/runs/{run_id}/sweep/undo", post(sweep::undo)),
+        ("/dead-letters", get(dead_letters::list)),
+        ("/dead-letters/{id}/replay", post(dead_letters::replay)),
+    ]
+}
+
+/// Every `/v1` path the API serves, for the test that checks each route's scope.
+pub fn v1_paths() -> Vec<String> {
+    v1_routes()
+        .into_iter()
+        .map(|(path, _)| format!("/v1{path}"))
+        .collect()
+}
+
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    let v1 = Router::new()
-        .route(
-            "/runs",
-            post(routes::runs::create_run).get(routes::runs::list_runs),
-        )
-        .route("/runs/{run_id}", get(routes::runs::get_run))
-        .route(
-            "/runs/{run_id}/batches/{seq}",
-            put(routes::batches::put_batch),
-        )
-        .route("/runs/{run_id}/complete", post(routes::runs::complete_run))
-        .route("/runs/{run_id}/abort", post(routes::runs::abort_run))
-        .route(
-            "/runs/{run_id}/rejected",
-            get(routes::runs::rejected_records),
-        )
-        .route("/runs/{run_id}/sweep-plan", get(routes::sweep::sweep_plan))
-        .route(
-            "/runs/{run_id}/sweep/approve",
-            post(routes::sweep::approve_sweep),
-        )
-        .route("/runs/{run_id}/sweep/undo", post(routes::sweep::undo))
-        .route("/dead-letters", get(routes::dead_letters::list))
-        .route(
-            "/dead-letters/{id}/replay",
-            post(routes::dead_letters::replay),
-        );
+    let v1 = v1_routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, methods)| {
+            router.route(path, methods)
+        })
+        .with_state(V1State::new(state.clone(), max_body_bytes));
     Router::new()
         .nest("/v1", v1)
         .route("/healthz", get(routes::health::healthz))
@@ -97,12 +106,10 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("no such route".into())
 }
 
-async fn method_not_allowed() -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
-    (
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        axum::Json(
-            serde_json::json!({ "error": { "code": "method_not_allowed", "message": "this route does not take that method" } }),
-        ),
+async fn method_not_allowed() -> Response {
+    error_response(
+        ErrorCode::MethodNotAllowed,
+        "this route does not take that method".into(),
     )
 }
 

@@ -24,6 +24,11 @@ pub async fn connect_redis(redis_url: &str) -> Result<ConnectionManager, Connect
     RedisSettings::new(redis_url, "").connect().await
 }
 
+/// Whether Redis answers a command: the readiness probe.
+pub async fn ping(conn: &mut ConnectionManager) -> bool {
+    redis::cmd("PING").query_async::<String>(conn).await.is_ok()
+}
+
 /// An idle apalis-redis worker looks for new jobs only when its heartbeat fires (a push does not
 /// wake it), so the heartbeat bounds how long a job waits in an idle or just-drained queue. A
 /// heartbeat is one small Redis script: ten a second per worker cost nothing next to the stalls
@@ -85,7 +90,7 @@ pub fn sweep_key(run_id: i64, run_nonce: &str, approved: bool) -> String {
     }
 }
 
-/// Enqueues the sweep of a run once, however many settlers saw it ready or how often it is asked.
+/// Enqueues the sweep of a run once, however many run watches (or API requests) saw it ready or how often it is asked.
 pub async fn enqueue_sweep(
     storage: &mut SweepRunStorage,
     run_id: i64,

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod batches;
+pub mod columns;
 pub mod dead_letters;
 pub mod failure;
 pub mod lifecycle;
@@ -44,6 +45,11 @@ pub async fn connect(
         .test_before_acquire(false)
         .connect_with(options)
         .await
+}
+
+/// Whether MySQL answers a statement: the readiness probe.
+pub async fn ping(pool: &MySqlPool) -> bool {
+    sqlx::query("SELECT 1").execute(pool).await.is_ok()
 }
 
 /// Drops the database named in `url` (tests and the bench own theirs); the server must answer.

@@ -20,8 +20,8 @@ use queue::{
 
 use crate::apply::apply_until_recorded;
 use crate::config::RetryConfig;
+use crate::run_watch::watch_runs;
 use crate::settings::Settings;
-use crate::settler::run_settler;
 use crate::supervise::{next_instance, supervise, worker_name, Liveness};
 use crate::sweep_job::{sweep_until_done, SweepSettings};
 use crate::vacuum::run_vacuum;
@@ -37,14 +37,12 @@ pub struct WorkerDeps {
 
 /// Never fails: a job ends applied, partly rejected or dead-lettered, or is held until it can be.
 async fn handle_apply(job: ApplyBatch, deps: Data<Arc<WorkerDeps>>) {
-    let outcome = apply_until_recorded(&deps.pool, &job, deps.retry).await;
-    tracing::debug!(run_id = job.run_id, job = %job.key(), ?outcome, "job done");
+    apply_until_recorded(&deps.pool, &job, deps.retry).await;
 }
 
 /// Never fails, for the same reason as [`handle_apply`].
 async fn handle_sweep(job: SweepRun, deps: Data<Arc<WorkerDeps>>) {
-    let outcome = sweep_until_done(&deps.pool, job.run_id, deps.sweep).await;
-    tracing::info!(run_id = job.run_id, ?outcome, "sweep done");
+    sweep_until_done(&deps.pool, job.run_id, deps.sweep).await;
 }
 
 /// One start of the apply worker, until `stop`. Boxed here, where its types are concrete, so
@@ -97,7 +95,7 @@ pub async fn run_workers(
     let (deps, applies) = connect(settings).await?;
     tracing::info!(?settings, "worker starting");
     let stop = CancellationToken::new();
-    let settler = tokio::spawn(run_settler(
+    let run_watch = tokio::spawn(watch_runs(
         deps.pool.clone(),
         deps.sweeps.clone(),
         settings.run_idle_limit,
@@ -105,7 +103,7 @@ pub async fn run_workers(
     let vacuum = tokio::spawn(run_vacuum(applies.clone(), deps.sweeps.clone()));
     let workers = supervised_workers(deps, applies, settings.concurrency.max(1), &stop);
     let stopped = stop_after(shutdown, workers, &stop, settings.shutdown_timeout).await;
-    settler.abort();
+    run_watch.abort();
     vacuum.abort();
     stopped?;
     Ok(())

@@ -2,9 +2,10 @@
 //! demo-only and ERP-only ones under headings of their own.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use records::{Entity, RunMode};
+use records::RunMode;
 use startup::{CommonArgs, ShutdownArgs};
 
+use super::EntityChoice;
 use crate::demo::{Day, DemoSize};
 use crate::mssql::ErpArgs;
 use crate::settings::ApiArgs;
@@ -32,7 +33,7 @@ whose end is not yet declared, so that it is never swept.";
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Sends one entity, or both, to the ingest API as runs and waits for them to settle.
+    /// Sends one entity, or all, to the ingest API as runs and waits for their outcome.
     #[command(after_help = RUN_AFTER_HELP)]
     Run(RunArgs),
     /// Connects to the ERP and the API, runs each configured statement for 5 rows, and says
@@ -88,7 +89,7 @@ pub struct RunArgs {
     /// Attempts of each request before giving up (retries on timeouts, 429 and 5xx only).
     #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub attempts: u32,
-    /// Seconds to wait for a run to settle after its end is declared.
+    /// Seconds to wait for a run's outcome after its end is declared.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
     pub wait_timeout: u64,
     /// No progress line, even on a terminal.
@@ -113,6 +114,9 @@ pub struct DemoArgs {
     /// Influencers of the demo data set on day one [default: 10000]
     #[arg(long, value_name = "N")]
     pub influencers: Option<usize>,
+    /// Campaigns of the demo data set on day one [default: 1000]
+    #[arg(long, value_name = "N")]
+    pub campaigns: Option<usize>,
     /// Contracts of the demo data set on day one [default: 30000]
     #[arg(long, value_name = "N")]
     pub contracts: Option<usize>,
@@ -127,13 +131,17 @@ impl DemoArgs {
         let default = DemoSize::default();
         DemoSize {
             influencers: self.influencers.unwrap_or(default.influencers),
+            campaigns: self.campaigns.unwrap_or(default.campaigns),
             contracts: self.contracts.unwrap_or(default.contracts),
         }
     }
 
     /// Whether any was given, which only the demo source reads.
     pub fn given(&self) -> bool {
-        self.day.is_some() || self.influencers.is_some() || self.contracts.is_some()
+        self.day.is_some()
+            || self.influencers.is_some()
+            || self.campaigns.is_some()
+            || self.contracts.is_some()
     }
 }
 
@@ -144,26 +152,6 @@ pub enum Source {
     Demo,
     /// The ERP on SQL Server, as its DIS_ERP_… settings say (the README's "Reading the ERP").
     Mssql,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EntityChoice {
-    /// The influencers alone.
-    Influencers,
-    /// The contracts alone.
-    Contracts,
-    /// Influencers, then contracts, which reference them.
-    All,
-}
-
-impl EntityChoice {
-    pub fn entities(self) -> &'static [Entity] {
-        match self {
-            Self::Influencers => &[Entity::Influencers],
-            Self::Contracts => &[Entity::Contracts],
-            Self::All => &Entity::ALL,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

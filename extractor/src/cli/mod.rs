@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod entity_choice;
 mod schedule;
 
 use std::process::ExitCode;
@@ -14,17 +15,17 @@ use startup::{report, ConfigFile};
 use tokio_util::sync::CancellationToken;
 
 pub use args::{
-    CheckArgs, Cli, Command, DayChoice, DemoArgs, EntityChoice, ModeChoice, RunArgs, ScheduleArgs,
-    Source,
+    CheckArgs, Cli, Command, DayChoice, DemoArgs, ModeChoice, RunArgs, ScheduleArgs, Source,
 };
 pub use check::{check, check_api};
+pub use entity_choice::EntityChoice;
 pub use schedule::schedule;
 
 use crate::client::{ApiClient, RetryPolicy};
 use crate::demo::DemoDataset;
 use crate::mssql::{ErpArgs, ErpConfig, ErpSource};
 use crate::outcome::RunReport;
-use crate::run_protocol::{sync_entity_until, SyncOptions};
+use crate::run_protocol::SyncOptions;
 use crate::settings::ApiSettings;
 
 /// Every run completed.
@@ -122,7 +123,7 @@ pub async fn run_prepared(args: &RunArgs, prepared: &Prepared, stop: &Cancellati
         ..SyncOptions::default()
     };
     let mut held = false;
-    for &entity in args.entity.entities() {
+    for entity in args.entity.entities() {
         let report = match sync_one(prepared, entity, args, &options, stop).await {
             Ok(report) => report,
             Err(error) => {
@@ -131,8 +132,8 @@ pub async fn run_prepared(args: &RunArgs, prepared: &Prepared, stop: &Cancellati
             }
         };
         println!("{report}");
-        // Contracts reference influencers, so they only follow influencers that were loaded;
-        // a held sweep has loaded everything and only waits to delete.
+        // Later entities reference earlier ones (see the registry's order), so they only follow
+        // runs that loaded; a held sweep has loaded everything and only waits to delete.
         if report.held() {
             held = true;
         } else if !report.completed() {
@@ -166,15 +167,7 @@ async fn sync_one(
         return Ok(erp.sync(client, entity, mode, options, stopped).await?);
     }
     let demo = DemoDataset::new(args.demo.size(), args.demo.day());
-    let report = match entity {
-        Entity::Influencers => {
-            sync_entity_until(client, entity, mode, demo.influencers(), options, stopped).await
-        }
-        Entity::Contracts => {
-            sync_entity_until(client, entity, mode, demo.contracts(), options, stopped).await
-        }
-    };
-    Ok(report?)
+    Ok(demo.sync(client, entity, mode, options, stopped).await?)
 }
 
 /// The error and its causes on one line, as the operator reading a cron mail needs them.

@@ -9,7 +9,8 @@ use startup::secret::secret;
 use startup::{ConfigFile, ExposeSecret, SettingsError};
 
 use super::statements::{
-    CONTRACTS_FULL, CONTRACTS_INCREMENTAL, INFLUENCERS_FULL, INFLUENCERS_INCREMENTAL,
+    CAMPAIGNS_FULL, CAMPAIGNS_INCREMENTAL, CONTRACTS_FULL, CONTRACTS_INCREMENTAL, INFLUENCERS_FULL,
+    INFLUENCERS_INCREMENTAL,
 };
 
 /// The watermarks' file name, next to the config file or in dis-sync's state folder.
@@ -123,6 +124,12 @@ pub struct StatementArgs {
     /// The influencers changed in a window: as the full one, with @P3 <= UPDATED_AT < @P4
     #[arg(long, value_name = "SQL", env = "DIS_ERP_INFLUENCERS__INCREMENTAL", default_value = INFLUENCERS_INCREMENTAL, hide_default_value = true)]
     pub erp_influencers_incremental: String,
+    /// Every campaign, as influencers' full statement
+    #[arg(long, value_name = "SQL", env = "DIS_ERP_CAMPAIGNS__FULL", default_value = CAMPAIGNS_FULL, hide_default_value = true)]
+    pub erp_campaigns_full: String,
+    /// The campaigns changed in a window, as influencers' incremental statement
+    #[arg(long, value_name = "SQL", env = "DIS_ERP_CAMPAIGNS__INCREMENTAL", default_value = CAMPAIGNS_INCREMENTAL, hide_default_value = true)]
+    pub erp_campaigns_incremental: String,
     /// Every contract, as influencers' full statement
     #[arg(long, value_name = "SQL", env = "DIS_ERP_CONTRACTS__FULL", default_value = CONTRACTS_FULL, hide_default_value = true)]
     pub erp_contracts_full: String,
@@ -156,6 +163,7 @@ pub struct ErpConfig {
     /// The local file holding the incremental watermark of each entity.
     pub watermarks_path: PathBuf,
     pub influencers: EntityQueries,
+    pub campaigns: EntityQueries,
     pub contracts: EntityQueries,
 }
 
@@ -189,6 +197,10 @@ impl Default for ErpConfig {
             influencers: EntityQueries {
                 full: INFLUENCERS_FULL.into(),
                 incremental: INFLUENCERS_INCREMENTAL.into(),
+            },
+            campaigns: EntityQueries {
+                full: CAMPAIGNS_FULL.into(),
+                incremental: CAMPAIGNS_INCREMENTAL.into(),
             },
             contracts: EntityQueries {
                 full: CONTRACTS_FULL.into(),
@@ -235,6 +247,10 @@ impl ErpConfig {
             influencers: EntityQueries {
                 full: statements.erp_influencers_full.clone(),
                 incremental: statements.erp_influencers_incremental.clone(),
+            },
+            campaigns: EntityQueries {
+                full: statements.erp_campaigns_full.clone(),
+                incremental: statements.erp_campaigns_incremental.clone(),
             },
             contracts: EntityQueries {
                 full: statements.erp_contracts_full.clone(),

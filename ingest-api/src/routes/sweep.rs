@@ -1,18 +1,16 @@
 //! The sweep of a full run, for operators: the dry run, the approval of a held sweep, and undo.
 
-use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use queue::enqueue_sweep;
+use records::api::{ErrorCode, SweepApproved, SweepPlan, SweepUndone};
 use records::{RunMode, RunStatus};
-use store::runs::transition;
-use store::sweep::{plan_sweep, undo_sweep, SweepPlan};
+use store::runs::{approve_held_sweep, get_run_head};
+use store::sweep::{plan_sweep, undo_sweep};
 
 use super::find_run;
-use crate::app::AppState;
-use crate::auth::{Caller, Scope};
+use crate::auth::{Ops, Reader};
 use crate::error::{ApiError, ApiPath, ApiQuery};
 
 #[derive(Deserialize)]
@@ -23,89 +21,65 @@ pub struct KeyPage {
 
 /// What the sweep of this run would delete, if it ran now. Deletes nothing.
 pub async fn sweep_plan(
-    State(state): State<AppState>,
-    _caller: Caller,
+    Reader { app, .. }: Reader,
     ApiPath(run_id): ApiPath<i64>,
     ApiQuery(page): ApiQuery<KeyPage>,
 ) -> Result<Json<SweepPlan>, ApiError> {
-    let run = find_run(&state, run_id).await?;
+    let run = find_run(&app, run_id).await?;
     if run.mode != RunMode::Full {
         return Err(ApiError::conflict(
-            "not_a_full_run",
+            ErrorCode::NotAFullRun,
             format!("run {run_id} is incremental: it never deletes"),
         ));
     }
     let limit = page.limit.unwrap_or(1000).clamp(1, 10_000);
-    Ok(Json(
-        plan_sweep(
-            &state.pool,
-            &run,
-            state.sweep_max_share,
-            page.after.unwrap_or(0),
-            limit,
-        )
-        .await?,
-    ))
+    let after = page.after.unwrap_or(0);
+    let plan = plan_sweep(&app.pool, &run, app.sweep_max_share, after, limit).await?;
+    Ok(Json(plan))
 }
 
 /// Lets a held sweep go ahead: the run goes back to `sweeping` and its sweep is enqueued again.
+#[tracing::instrument(skip_all, fields(run_id = run_id))]
 pub async fn approve_sweep(
-    State(state): State<AppState>,
-    caller: Caller,
+    Ops { app, caller }: Ops,
     ApiPath(run_id): ApiPath<i64>,
-) -> Result<Json<Value>, ApiError> {
-    caller.require(&[Scope::Ops])?;
-    let run = find_run(&state, run_id).await?;
-    if run.status != RunStatus::Held {
+) -> Result<Json<SweepApproved>, ApiError> {
+    let run = get_run_head(&app.pool, run_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("run {run_id} does not exist")))?;
+    if !approve_held_sweep(&app.pool, run_id, &caller.name).await? {
+        let status = find_run(&app, run_id).await?.status;
         return Err(ApiError::conflict(
-            "run_not_held",
-            format!("run {run_id} is {}, not held", run.status),
+            ErrorCode::RunNotHeld,
+            format!("run {run_id} is {status}, not held"),
         ));
     }
-    sqlx::query("UPDATE sync_runs SET sweep_approved = TRUE WHERE id = ? AND status = 'held'")
-        .bind(run_id)
-        .execute(&state.pool)
-        .await?;
-    let reason = format!("sweep approved by {}", caller.name);
-    if !transition(
-        &state.pool,
-        run_id,
-        &[RunStatus::Held],
-        RunStatus::Sweeping,
-        Some(&reason),
-    )
-    .await?
-    {
-        return Err(ApiError::conflict(
-            "run_not_held",
-            format!("run {run_id} changed status meanwhile"),
-        ));
-    }
-    // Should this push fail, the worker's settler pushes it again under the same key.
-    enqueue_sweep(&mut state.sweeps.clone(), run_id, &run.nonce, true)
+    // Should this push fail, the worker's run watch pushes it again under the same key.
+    enqueue_sweep(&mut app.sweeps.clone(), run_id, &run.nonce, true)
         .await
         .map_err(|e| ApiError::Unavailable(format!("the queue is unavailable: {e}")))?;
-    tracing::warn!(run_id, caller = %caller.name, "held sweep approved");
-    Ok(Json(
-        json!({ "run_id": run_id, "status": "sweeping", "approved_by": caller.name }),
-    ))
+    tracing::warn!(caller = %caller.name, "held sweep approved");
+    Ok(Json(SweepApproved {
+        run_id,
+        status: RunStatus::Sweeping,
+        approved_by: caller.name,
+    }))
 }
 
 /// Restores every row this run's sweep deleted, from the audit table.
+#[tracing::instrument(skip_all, fields(run_id = run_id))]
 pub async fn undo(
-    State(state): State<AppState>,
-    caller: Caller,
+    Ops { app, caller }: Ops,
     ApiPath(run_id): ApiPath<i64>,
-) -> Result<Json<Value>, ApiError> {
-    caller.require(&[Scope::Ops])?;
-    let run = find_run(&state, run_id).await?;
+) -> Result<Json<SweepUndone>, ApiError> {
+    let run = find_run(&app, run_id).await?;
     if run.mode != RunMode::Full || run.status != RunStatus::Completed {
         return Err(ApiError::conflict(
-            "nothing_to_undo",
+            ErrorCode::NothingToUndo,
             format!("run {run_id} is not a completed full run"),
         ));
     }
-    let restored = undo_sweep(&state.pool, &run).await?;
-    tracing::warn!(run_id, restored, caller = %caller.name, "sweep undone");
-    Ok(Json(json!({ "run_id": run_id, "restored": restored })))
+    let restored = undo_sweep(&app.pool, &run).await?;
+    tracing::warn!(restored, caller = %caller.name, "sweep undone");
+    Ok(Json(SweepUndone { run_id, restored }))
 }

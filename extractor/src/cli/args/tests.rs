@@ -1,4 +1,5 @@
 use clap::CommandFactory;
+use records::Entity;
 
 use super::*;
 
@@ -23,14 +24,12 @@ fn a_demo_run_of_all_entities_parses_with_its_defaults() {
     let Command::Run(args) = cli.command else {
         panic!("not a run");
     };
-    assert_eq!(
-        args.entity.entities(),
-        &[Entity::Influencers, Entity::Contracts]
-    );
+    assert_eq!(args.entity.entities(), Entity::ALL);
     assert_eq!(args.demo.day(), Day::One);
+    let size = args.demo.size();
     assert_eq!(
-        (args.demo.size().influencers, args.demo.size().contracts),
-        (10_000, 30_000)
+        (size.influencers, size.campaigns, size.contracts),
+        (10_000, 1_000, 30_000)
     );
     assert_eq!((args.batch_size, args.concurrency), (1000, 4));
 }

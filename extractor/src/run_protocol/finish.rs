@@ -1,14 +1,15 @@
-//! The end of a run: what was posted, the wait until the API settles the run, and the report.
+//! The end of a run: what was posted, the wait until the API is done with the run (it is final,
+//! or held for an operator), and the report.
 
 use std::time::{Duration, Instant};
 
+use records::api::{BatchReceipt, RecordError, RunView};
 use records::{Entity, RunMode, RunStatus};
 
 use super::{SyncOptions, REJECTION_SAMPLES};
 use crate::client::ApiClient;
 use crate::outcome::{RunReport, SyncError};
 use crate::progress::{Progress, Sent};
-use crate::wire::{BatchReceipt, RecordError, RunView};
 
 /// Batches and records sent, and the first rejections.
 #[derive(Default)]
@@ -37,8 +38,8 @@ impl Posted {
     }
 }
 
-/// Polls the run until it is final or held, or the wait times out.
-pub(super) async fn wait_until_settled(
+/// Polls the run until it is no longer in progress (final, or held), or the wait times out.
+pub(super) async fn wait_for_outcome(
     client: &ApiClient,
     run_id: i64,
     options: &SyncOptions,
@@ -51,7 +52,7 @@ pub(super) async fn wait_until_settled(
             .await
             .map_err(|source| SyncError::Status { run_id, source })?;
         progress.waiting(&run);
-        if run.settled() {
+        if !run.status.in_progress() {
             return Ok(run);
         }
         if options
@@ -103,6 +104,7 @@ pub(super) fn report(
     previous_run: Option<String>,
 ) -> RunReport {
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let summary = |n: Option<i64>| n.map(count);
     RunReport {
         run_id: run.run_id,
         entity,
@@ -114,6 +116,10 @@ pub(super) fn report(
         accepted: count(run.accepted_records),
         rejected: count(run.rejected_records),
         loaded: count(run.loaded_records),
+        new: summary(run.new_records),
+        changed: summary(run.changed_records),
+        unchanged: summary(run.unchanged_records),
+        swept: count(run.swept_rows),
         elapsed,
         rejection_samples: posted.rejections.clone(),
         previous_run,

@@ -1,11 +1,14 @@
-//! The contract record: its wire form and its parsed, validated form.
+//! The contract record: its wire form, its parsed and validated form, and its stored columns.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::fields::{self, ContractStatus, ErpId};
+use crate::fields::{self, word_enum, ErpId};
 use crate::problems::RecordProblems;
+use crate::record::{serde_via_wire, Column, Record};
+
+word_enum!(ContractStatus, "status", [Draft => "draft", Active => "active", Finished => "finished", Cancelled => "cancelled"]);
 
 /// A contract exactly as it travels as JSON; every field optional so that all problems are reported.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -61,11 +64,7 @@ impl Contract {
         let ends_on = p
             .required("ends_on", wire.ends_on)
             .and_then(|v| p.check("ends_on", fields::date(&v)));
-        if let (Some(start), Some(end)) = (starts_on, ends_on) {
-            if end < start {
-                p.add("ends_on", format!("{end} is before starts_on {start}"));
-            }
-        }
+        fields::check_period(&mut p, starts_on, ends_on);
         let status = p
             .required("status", wire.status)
             .and_then(|v| p.check("status", ContractStatus::parse(&v)));
@@ -131,15 +130,88 @@ impl Contract {
     }
 }
 
-impl Serialize for Contract {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.to_wire().serialize(serializer)
+serde_via_wire!(Contract);
+
+impl Record for Contract {
+    type Wire = ContractWire;
+
+    const COLUMNS: &'static [Column<Self>] = &[
+        Column::integer("influencer_erp_id", |r| r.influencer_erp_id.get()),
+        Column::text("campaign", Self::campaign),
+        Column::decimal("amount", Self::amount),
+        Column::text("currency", Self::currency),
+        Column::date("starts_on", Self::starts_on),
+        Column::date("ends_on", Self::ends_on),
+        Column::text("status", |r| r.status.as_str()),
+    ];
+
+    fn parse(wire: ContractWire) -> Result<Self, RecordProblems> {
+        Self::parse(wire)
+    }
+
+    fn to_wire(&self) -> ContractWire {
+        self.to_wire()
+    }
+
+    fn erp_id(&self) -> ErpId {
+        self.erp_id
+    }
+
+    fn source_updated_at(&self) -> DateTime<Utc> {
+        self.source_updated_at
     }
 }
 
-impl<'de> Deserialize<'de> for Contract {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let wire = ContractWire::deserialize(deserializer)?;
-        Self::parse(wire).map_err(serde::de::Error::custom)
+#[cfg(test)]
+mod tests {
+    use serde_json::value::RawValue;
+
+    use super::*;
+    use crate::record::parse_raw;
+
+    fn raw(json: &str) -> Box<RawValue> {
+        RawValue::from_string(json.to_owned()).unwrap()
+    }
+
+    fn parse(json: &str) -> Result<Contract, RecordProblems> {
+        parse_raw::<Contract>(&raw(json))
+    }
+
+    #[test]
+    fn unknown_fields_and_wrong_types_are_named() {
+        let problems = parse(r#"{"erp_id": "7", "colour": "red"}"#).unwrap_err();
+        let text = problems.to_string();
+        assert!(
+            text.contains("colour: is not a field of contracts"),
+            "{text}"
+        );
+        assert!(text.contains("erp_id: must be a whole number"), "{text}");
+    }
+
+    #[test]
+    fn a_contract_ending_before_it_starts_is_refused() {
+        let problems = parse(
+            r#"{"erp_id": 1, "influencer_erp_id": 2, "campaign": "Verão", "amount": "10.00",
+                "starts_on": "2024-02-01", "ends_on": "2024-01-01", "status": "active",
+                "source_updated_at": "2024-01-01T00:00:00Z"}"#,
+        )
+        .unwrap_err();
+        assert!(problems
+            .to_string()
+            .contains("ends_on: 2024-01-01 is before starts_on 2024-02-01"));
+    }
+
+    #[test]
+    fn a_valid_contract_defaults_to_brl_and_round_trips() {
+        let contract = parse(
+            r#"{"erp_id": 1, "influencer_erp_id": 2, "campaign": "Verão", "amount": "1234.50",
+                "starts_on": "2024-01-01", "ends_on": "2024-12-31", "status": "active",
+                "source_updated_at": "2024-01-01T00:00:00.5-03:00"}"#,
+        )
+        .unwrap();
+        assert_eq!(contract.currency(), "BRL");
+        let again: Contract =
+            serde_json::from_str(&serde_json::to_string(&contract).unwrap()).unwrap();
+        assert_eq!(again, contract);
     }
 }

@@ -1,11 +1,17 @@
-//! The influencer record: its wire form and its parsed, validated form.
+//! The influencer record: its wire form, its parsed and validated form, and its stored columns.
+
+pub mod document;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::document::Document;
-use crate::fields::{self, ErpId, InfluencerStatus, Platform};
+use crate::fields::{self, word_enum, ErpId};
 use crate::problems::RecordProblems;
+use crate::record::{serde_via_wire, Column, Record};
+use document::Document;
+
+word_enum!(Platform, "platform", [Instagram => "instagram", Tiktok => "tiktok", Youtube => "youtube", Twitch => "twitch", Kwai => "kwai", Other => "other"]);
+word_enum!(InfluencerStatus, "status", [Active => "active", Inactive => "inactive", Blocked => "blocked"]);
 
 /// An influencer exactly as it travels as JSON; every field optional so that all problems are reported.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -161,15 +167,92 @@ impl Influencer {
     }
 }
 
-impl Serialize for Influencer {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.to_wire().serialize(serializer)
+serde_via_wire!(Influencer);
+
+impl Record for Influencer {
+    type Wire = InfluencerWire;
+
+    const COLUMNS: &'static [Column<Self>] = &[
+        Column::text("name", Self::name),
+        Column::text("handle", Self::handle),
+        Column::optional_text("email", Self::email),
+        Column::optional_text("phone", Self::phone),
+        Column::text("platform", |r| r.platform.as_str()),
+        // Parsed from an i64, so it fits one.
+        Column::integer("followers", |r| r.followers as i64),
+        Column::text("document", |r| r.document.as_str()),
+        Column::text("city", Self::city),
+        Column::text("state", Self::state),
+        Column::text("status", |r| r.status.as_str()),
+    ];
+
+    fn parse(wire: InfluencerWire) -> Result<Self, RecordProblems> {
+        Self::parse(wire)
+    }
+
+    fn to_wire(&self) -> InfluencerWire {
+        self.to_wire()
+    }
+
+    fn erp_id(&self) -> ErpId {
+        self.erp_id
+    }
+
+    fn source_updated_at(&self) -> DateTime<Utc> {
+        self.source_updated_at
     }
 }
 
-impl<'de> Deserialize<'de> for Influencer {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let wire = InfluencerWire::deserialize(deserializer)?;
-        Self::parse(wire).map_err(serde::de::Error::custom)
+#[cfg(test)]
+mod tests {
+    use serde_json::value::RawValue;
+
+    use super::*;
+    use crate::record::parse_raw;
+
+    fn raw(json: &str) -> Box<RawValue> {
+        RawValue::from_string(json.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn every_problem_of_a_record_is_listed_by_field() {
+        let problems = parse_raw::<Influencer>(&raw(
+            r#"{"erp_id": 0, "name": "", "platform": "myspace", "followers": -1, "document": "123",
+                "state": "ZZ", "status": "active", "source_updated_at": "yesterday", "email": "x@"}"#,
+        ))
+        .unwrap_err();
+        let fields: Vec<&str> = problems.items().iter().map(|p| p.field.as_str()).collect();
+        for expected in [
+            "erp_id",
+            "name",
+            "handle",
+            "email",
+            "platform",
+            "followers",
+            "document",
+            "city",
+            "state",
+            "source_updated_at",
+        ] {
+            assert!(
+                fields.contains(&expected),
+                "{expected} missing from {fields:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_badly_shaped_influencer_is_told_its_own_fields() {
+        let problems = parse_raw::<Influencer>(&raw(r#"{"followers": "many", "budget": "1"}"#))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            problems.contains("followers: must be a whole number"),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("budget: is not a field of influencers"),
+            "{problems}"
+        );
     }
 }
