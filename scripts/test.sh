@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command of the README and of CI: services up, then format, lints, the bench harness on
-# a small size, and every test (unit, wiremock, and end-to-end against real MariaDB and Redis).
+# a small size, the deployment checks, and every test (unit, wiremock, and end-to-end against real
+# MariaDB and Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-services.sh
@@ -10,8 +11,11 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== bench harness (small size, debug build: checks it runs, not how fast)"
-cargo run --locked -q -p bench -- --records 2000 --memory-rows 20000
+echo "== bench harness, smoke run (checks every measurement runs; a debug build measures nothing)"
+cargo run --locked -q -p bench -- --smoke --records 2000 --memory-rows 20000
+echo "== deployment files (scripts/check-deploy.sh: no Docker engine or cluster needed)"
+deploy_status=0
+bash scripts/check-deploy.sh || deploy_status=$?
 echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -20,4 +24,5 @@ cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
 # One closing line for the whole workspace: cargo prints one per test binary, doc tests last.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "%d passed, %d failed\n", p, f }' "$log"
+[ "$status" -ne 0 ] || status=$deploy_status
 exit "$status"

@@ -8,7 +8,8 @@ use bench::records::{day_one, parsed};
 use queue::{ApplyBatch, Records, RECORDS_PER_JOB};
 use records::{Influencer, RunMode};
 use sqlx::{Connection, MySqlPool};
-use store::apply::{claim_job, upsert_records};
+use store::apply::{claim_job, stamp_of};
+use store::upserts::upsert_records;
 
 #[derive(Clone, Copy, Debug)]
 enum Variant {
@@ -27,28 +28,28 @@ async fn apply(
 ) -> sqlx::Result<()> {
     match v {
         Variant::Autocommit => {
-            upsert_records(conn, job, &job.records).await?;
+            upsert_records(conn, &job.records, stamp_of(job)).await?;
         }
         Variant::TxHeldConnection => {
             let mut tx = conn.begin().await?;
-            upsert_records(&mut tx, job, &job.records).await?;
+            upsert_records(&mut tx, &job.records, stamp_of(job)).await?;
             tx.commit().await?;
         }
         Variant::TxPoolCheckout => {
             let mut tx = pool.begin().await?;
-            upsert_records(&mut tx, job, &job.records).await?;
+            upsert_records(&mut tx, &job.records, stamp_of(job)).await?;
             tx.commit().await?;
         }
         Variant::TxWithProgressHeld => {
             let mut tx = conn.begin().await?;
             claim_job(&mut tx, job, job.records.len(), 0).await?;
-            upsert_records(&mut tx, job, &job.records).await?;
+            upsert_records(&mut tx, &job.records, stamp_of(job)).await?;
             tx.commit().await?;
         }
         Variant::TxWithProgressPool => {
             let mut tx = pool.begin().await?;
             claim_job(&mut tx, job, job.records.len(), 0).await?;
-            upsert_records(&mut tx, job, &job.records).await?;
+            upsert_records(&mut tx, &job.records, stamp_of(job)).await?;
             tx.commit().await?;
         }
     }

@@ -16,7 +16,8 @@ pub async fn measure(env: &BenchEnv, records: &[InfluencerWire]) -> anyhow::Resu
     let client = ApiClient::new(env.api_url.clone(), TOKEN);
     let run_id = client
         .create_run(Entity::Influencers, RunMode::Incremental)
-        .await?;
+        .await?
+        .run_id;
     let started = Instant::now();
     let accepted: Vec<u64> = stream::iter(records.chunks(BATCH).enumerate())
         .map(|(i, batch)| {

@@ -1,17 +1,70 @@
 //! The bench's own world: a fresh database, a fresh queue namespace, the API in-process, and
 //! workers that can be started and stopped between measurements.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use queue::clear_namespace;
 use sqlx::MySqlPool;
-use startup::config::Settings;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::Args;
 
 pub const TOKEN: &str = "bench-ingest-token";
+
+/// Where the bench's API and workers connect, built in code.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub mysql_url: String,
+    pub redis_url: String,
+    pub queue_namespace: String,
+    pub worker_concurrency: usize,
+}
+
+impl Settings {
+    fn mysql(&self) -> store::MySqlSettings {
+        store::MySqlSettings::new(&self.mysql_url)
+    }
+
+    fn redis(&self) -> queue::RedisSettings {
+        queue::RedisSettings::new(&self.redis_url, &self.queue_namespace)
+    }
+
+    fn api(&self) -> ingest_api::Settings {
+        ingest_api::Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            metrics_listen: None,
+            mysql: self.mysql(),
+            migrate: true,
+            redis: self.redis(),
+            api_keys: ingest_api::auth::ApiKeys::parse(&format!(
+                "bench:ingest:{}",
+                ingest_api::hash_token(TOKEN)
+            ))
+            .expect("the bench's key parses"),
+            ops: ingest_api::ops::OpsConfig::default(),
+            max_body_bytes: 64 * 1024 * 1024,
+            sweep_max_share: 0.05,
+            run_idle_limit: Duration::from_hours(2),
+            shutdown_timeout: Duration::from_secs(5),
+        }
+    }
+
+    fn worker(&self) -> worker::Settings {
+        worker::Settings {
+            metrics_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            mysql: self.mysql(),
+            migrate: true,
+            redis: self.redis(),
+            concurrency: self.worker_concurrency,
+            job_attempts: 5,
+            sweep_max_share: 0.05,
+            run_idle_limit: Duration::from_hours(2),
+            shutdown_timeout: Duration::from_secs(5),
+        }
+    }
+}
 
 pub struct BenchEnv {
     pub settings: Settings,
@@ -31,14 +84,10 @@ impl BenchEnv {
             redis_url: std::env::var("DIS_REDIS_URL")
                 .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
             queue_namespace: format!("dis-bench-{}-{stamp}", std::process::id()),
-            listen: ([127, 0, 0, 1], 0).into(),
-            api_keys: format!("bench:ingest:{}", ingest_api::hash_token(TOKEN)),
             worker_concurrency: args.concurrency,
-            max_body_bytes: 64 * 1024 * 1024,
-            ..Settings::default()
         };
         let (stop_api, stopped) = oneshot::channel::<()>();
-        let (address, _) = ingest_api::serve(&settings, async {
+        let (address, _) = ingest_api::serve(&settings.api(), async {
             let _ = stopped.await;
         })
         .await?;
@@ -55,7 +104,7 @@ impl BenchEnv {
 
     pub async fn start_workers(&self) {
         let (stop, stopped) = oneshot::channel::<()>();
-        let settings = self.settings.clone();
+        let settings = self.settings.worker();
         let handle = tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;

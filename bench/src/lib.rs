@@ -33,6 +33,10 @@ pub struct Args {
     /// Share of records changed for the re-sync measurements.
     #[arg(long, default_value_t = 0.05)]
     pub changed_share: f64,
+    /// A smoke run: checks that every measurement runs (the test command's), and prints no
+    /// targets next to figures that mean nothing. A debug build is always one.
+    #[arg(long)]
+    pub smoke: bool,
     /// Internal: be the memory measurement's child process and stream this many rows.
     #[arg(long, hide = true, requires = "stub_api")]
     pub stream_demo_rows: Option<usize>,
@@ -90,5 +94,6 @@ async fn measure(env: &BenchEnv, args: &Args) -> anyhow::Result<Figures> {
         api_only_rps,
         sweep,
         extractor_peak_rss_mb,
+        smoke: args.smoke || cfg!(debug_assertions),
     })
 }

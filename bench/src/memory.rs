@@ -53,6 +53,7 @@ pub async fn stream_demo_rows(rows: usize, api: &str) -> anyhow::Result<()> {
     let dataset = DemoDataset::new(
         DemoSize {
             influencers: rows,
+            campaigns: 0,
             contracts: 0,
         },
         Day::One,

@@ -9,8 +9,8 @@ use records::{Entity, RunMode};
 use records::{Influencer, InfluencerWire};
 use sqlx::MySqlPool;
 use store::apply::apply_job;
-use store::runs::create_run;
-use store::upserts::upsert_influencers;
+use store::runs::{create_run, get_run_head};
+use store::upserts::{upsert, RunStamp};
 
 use crate::env::BenchEnv;
 use crate::records::{changed_share, parsed, with_changed_share};
@@ -34,10 +34,18 @@ pub async fn measure(
     resync: &[InfluencerWire],
     connections: usize,
 ) -> anyhow::Result<RawFigures> {
-    let first = upsert_all(&env.pool, parsed(day_one), connections, Some(1)).await?;
-    let again = upsert_all(&env.pool, parsed(resync), connections, Some(2)).await?;
+    let full = |run_id| RunStamp {
+        run_id,
+        mode: RunMode::Full,
+    };
+    let first = upsert_all(&env.pool, parsed(day_one), connections, full(1)).await?;
+    let again = upsert_all(&env.pool, parsed(resync), connections, full(2)).await?;
     let resync_again = with_changed_share(resync, changed_share(day_one, resync));
-    let unstamped = upsert_all(&env.pool, parsed(&resync_again), connections, None).await?;
+    let incremental = RunStamp {
+        run_id: 3,
+        mode: RunMode::Incremental,
+    };
+    let unstamped = upsert_all(&env.pool, parsed(&resync_again), connections, incremental).await?;
     env.reset_tables().await?;
     let via_apply = apply_all(&env.pool, parsed(day_one), connections).await?;
     Ok(RawFigures {
@@ -57,7 +65,7 @@ pub async fn upsert_all(
     pool: &MySqlPool,
     rows: Vec<Influencer>,
     connections: usize,
-    full_run: Option<i64>,
+    stamp: RunStamp,
 ) -> anyhow::Result<Duration> {
     let chunks: Vec<Vec<Influencer>> = rows
         .chunks(RECORDS_PER_JOB)
@@ -69,7 +77,7 @@ pub async fn upsert_all(
         async move {
             let mut conn = pool.acquire().await?;
             for chunk in lane {
-                upsert_influencers(&mut conn, &chunk, full_run).await?;
+                upsert(&mut conn, &chunk, stamp).await?;
             }
             Ok(())
         }
@@ -85,7 +93,12 @@ async fn apply_all(
     connections: usize,
 ) -> anyhow::Result<Duration> {
     // The worker applies only jobs of a run MySQL knows.
-    let run = create_run(pool, Entity::Influencers, RunMode::Full).await?;
+    let run_id = create_run(pool, Entity::Influencers, RunMode::Full)
+        .await?
+        .run_id;
+    let run = get_run_head(pool, run_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("run {run_id} vanished"))?;
     let jobs: Vec<ApplyBatch> = rows
         .chunks(RECORDS_PER_JOB)
         .enumerate()

@@ -9,6 +9,7 @@ pub fn day_one(count: usize) -> Vec<InfluencerWire> {
     DemoDataset::new(
         DemoSize {
             influencers: count,
+            campaigns: 0,
             contracts: 0,
         },
         Day::One,

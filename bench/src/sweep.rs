@@ -2,8 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use records::InfluencerWire;
+use records::{InfluencerWire, RunMode};
 use store::sweep::{sweep_run, SweepOutcome, SweepSettings};
+use store::upserts::RunStamp;
 
 use crate::env::BenchEnv;
 use crate::raw::upsert_all;
@@ -17,7 +18,11 @@ pub struct SweepFigures {
 
 pub async fn measure(env: &BenchEnv, records: &[InfluencerWire]) -> anyhow::Result<SweepFigures> {
     env.reset_tables().await?;
-    upsert_all(&env.pool, parsed(records), 4, None).await?;
+    let loaded = RunStamp {
+        run_id: 0,
+        mode: RunMode::Incremental,
+    };
+    upsert_all(&env.pool, parsed(records), 4, loaded).await?;
     let run_id = sqlx::query(
         "INSERT INTO sync_runs (entity, mode, status, received_records, accepted_records, sweep_approved) \
          VALUES ('influencers', 'full', 'sweeping', 1, 1, FALSE)",

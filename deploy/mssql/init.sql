@@ -1,5 +1,6 @@
--- The reference schema of extractor/ERP.md, a login that can only read it, and sample rows.
--- Run once by the `init` service of docker-compose.yml; running it again changes nothing.
+-- The reference schema of the README's "Reading the ERP (SQL Server)", a login that can only read
+-- it, and sample rows. Run once by the `mssql-init` service of compose.yaml (before
+-- demo-rows.sql); running it again changes nothing.
 IF DB_ID(N'ERP') IS NULL CREATE DATABASE ERP;
 GO
 ALTER DATABASE ERP SET READ_COMMITTED_SNAPSHOT ON WITH ROLLBACK IMMEDIATE;
@@ -22,6 +23,19 @@ CREATE TABLE dbo.Influencers (
     UPDATED_AT  DATETIME2(7)   NOT NULL,
     INDEX IX_Influencers_UPDATED_AT (UPDATED_AT, ID)
 );
+IF OBJECT_ID(N'dbo.Campaigns') IS NULL
+CREATE TABLE dbo.Campaigns (
+    ID          BIGINT         NOT NULL PRIMARY KEY,
+    NAME        NVARCHAR(200)  NOT NULL,
+    BRAND       NVARCHAR(100)  NOT NULL,
+    STARTS_ON   DATE           NOT NULL,
+    ENDS_ON     DATE           NOT NULL,
+    BUDGET      DECIMAL(19,4)  NOT NULL,
+    CURRENCY    CHAR(3)        NULL,
+    STATUS      VARCHAR(10)    NOT NULL,
+    UPDATED_AT  DATETIME2(7)   NOT NULL,
+    INDEX IX_Campaigns_UPDATED_AT (UPDATED_AT, ID)
+);
 IF OBJECT_ID(N'dbo.Contracts') IS NULL
 CREATE TABLE dbo.Contracts (
     ID             BIGINT         NOT NULL PRIMARY KEY,
@@ -41,6 +55,10 @@ INSERT INTO dbo.Influencers VALUES
     (1, N'Ana Júlia Conceição', N'@anaju', N'ana@example.com.br', '41998765432', 'instagram', 125000, '529.982.247-25', N'Curitiba', 'PR', 'active', SYSDATETIME()),
     (2, N'Estúdio Ñandú Ltda', N'@nandu', NULL, NULL, 'youtube', 980000, '11.222.333/0001-81', N'São Paulo', 'SP', 'active', SYSDATETIME()),
     (3, N'João Gonçalves', N'@jgoncalves', N'joao@example.com.br', NULL, 'tiktok', 4300, '111.444.777-35', N'Recife', 'PE', 'inactive', SYSDATETIME());
+IF NOT EXISTS (SELECT 1 FROM dbo.Campaigns)
+INSERT INTO dbo.Campaigns VALUES
+    (1, N'Campanha Verão — Açaí', N'Açaí Concept', '2026-12-01', '2027-02-28', 250000.0000, 'BRL', 'planned', SYSDATETIME()),
+    (2, N'Lançamento Inverno', N'Havaianas', '2027-05-01', '2027-07-31', 80000.5000, NULL, 'planned', SYSDATETIME());
 IF NOT EXISTS (SELECT 1 FROM dbo.Contracts)
 INSERT INTO dbo.Contracts VALUES
     (10, 1, N'Campanha Verão — Açaí', 15000.5000, 'BRL', '2026-12-01', '2027-02-28', 'active', SYSDATETIME()),

@@ -117,7 +117,7 @@ async fn serve(rows: i64) {
     common::mount_create(&api, 5).await;
     common::mount_batches_accepted(&api).await;
     common::mount_complete(&api, 5).await;
-    common::mount_status(&api, 5, 0, "completed").await;
+    common::mount_status(&api, 5, 0, records::RunStatus::Completed).await;
     println!("{erp}\n{}", api.uri());
     std::future::pending::<()>().await;
 }

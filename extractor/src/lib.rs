@@ -3,13 +3,13 @@
 mod batches;
 pub mod cli;
 pub mod client;
+pub mod cron;
 pub mod demo;
 pub mod mssql;
 mod outcome;
 mod progress;
 pub mod run_protocol;
-pub mod schedule;
-mod wire;
+pub mod settings;
 
 pub use client::{ApiClient, ApiError, RetryPolicy};
 pub use demo::{Day, DemoDataset, DemoSize};
@@ -17,4 +17,3 @@ pub use outcome::{AbortOutcome, RunReport, SyncError};
 pub use run_protocol::{
     sync_entity, sync_entity_stream_until, sync_entity_until, SourceError, SyncOptions,
 };
-pub use wire::{BatchReceipt, FieldError, RecordError, RunView};

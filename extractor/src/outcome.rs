@@ -1,14 +1,14 @@
-//! What a sync of one entity ends with: the report of a run that settled, or why it did not.
+//! What a sync of one entity ends with: the report of a run the API is done with, or why there is none.
 
 use std::fmt;
 use std::time::Duration;
 
+use records::api::RecordError;
 use records::{Entity, RunMode, RunStatus};
 
 use crate::client::ApiError;
-use crate::wire::RecordError;
 
-/// A run the API settled: completed, held for an operator, aborted or failed.
+/// A run the API is done with: completed, held for an operator, aborted or failed.
 #[derive(Debug, Clone)]
 pub struct RunReport {
     pub run_id: i64,
@@ -24,6 +24,13 @@ pub struct RunReport {
     pub rejected: u64,
     /// Records written to the database by the worker.
     pub loaded: u64,
+    /// Of the loaded records: new keys, keys whose ERP timestamp moved forward, and the rest.
+    /// Counted by the API once every job is applied; `None` for a run that never got there.
+    pub new: Option<u64>,
+    pub changed: Option<u64>,
+    pub unchanged: Option<u64>,
+    /// Rows the run's sweep deleted.
+    pub swept: u64,
     /// From opening the run to the end of the wait.
     pub elapsed: Duration,
     /// The first few rejections with their reasons; the rest are with the run on the API.
@@ -58,7 +65,7 @@ impl fmt::Display for RunReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: run {} {} ({}): sent {} records in {} batches; accepted {}, rejected {}, loaded {}; {:.1} s, {:.0} records/s",
+            "{}: run {} {} ({}): sent {} records in {} batches; accepted {}, rejected {}, loaded {}",
             self.entity,
             self.run_id,
             self.status.as_str(),
@@ -68,13 +75,27 @@ impl fmt::Display for RunReport {
             self.accepted,
             self.rejected,
             self.loaded,
+        )?;
+        if let (Some(new), Some(changed), Some(unchanged)) =
+            (self.new, self.changed, self.unchanged)
+        {
+            write!(f, " (new {new}, changed {changed}, unchanged {unchanged})")?;
+        }
+        if self.mode == RunMode::Full {
+            write!(f, "; swept {}", self.swept)?;
+        }
+        write!(
+            f,
+            "; {:.1} s, {:.0} records/s",
             self.elapsed.as_secs_f64(),
-            self.records_per_second(),
+            self.records_per_second()
         )?;
         if self.held() {
             write!(
                 f,
-                "\n  its sweep is held: an operator must approve it on the runs page"
+                "\n  its sweep is held: an operator must approve it with POST /v1/runs/{}/sweep/approve, \
+                 or abort the run",
+                self.run_id
             )?;
         }
         if let Some(reason) = &self.status_reason {
@@ -98,7 +119,7 @@ impl fmt::Display for RunReport {
     }
 }
 
-/// Why a sync did not reach a settled run. Every variant past opening names its run.
+/// Why a sync did not reach the run's outcome. Every variant past opening names its run.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error("could not open a {} run of {entity}", .mode.as_str())]

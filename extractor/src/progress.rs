@@ -3,9 +3,8 @@
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use records::api::RunView;
 use records::Entity;
-
-use crate::wire::RunView;
 
 /// A spinner line on stderr; draws nothing when asked not to or when stderr is not a terminal.
 pub(crate) struct Progress {

@@ -8,6 +8,8 @@ use common::error_json;
 use extractor::cli::check_api;
 use extractor::mssql::{check_erp, ErpSource, CONTRACTS_FULL, INFLUENCERS_FULL};
 use mssql_mock_tds::{QueryResponse, TerminalError};
+use records::api::ErrorCode;
+use records::Entity;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -30,17 +32,14 @@ async fn check_reports_the_erp_clock_and_what_each_statement_returns_or_why_it_f
 
     let lines: Vec<String> = findings.iter().map(ToString::to_string).collect();
     let subjects: Vec<&str> = findings.iter().map(|f| f.subject.as_str()).collect();
-    assert_eq!(
-        subjects[1..],
-        [
-            "ERP clock",
-            "influencers.full",
-            "influencers.incremental",
-            "contracts.full",
-            "contracts.incremental"
-        ],
-        "{lines:#?}"
-    );
+    let statements = Entity::ALL
+        .iter()
+        .flat_map(|e| [format!("{e}.full"), format!("{e}.incremental")]);
+    let expected: Vec<String> = std::iter::once("ERP clock".to_owned())
+        .chain(statements)
+        .collect();
+    assert_eq!(subjects[1..], expected, "{lines:#?}");
+    let line = |subject: &str| lines[subjects.iter().position(|s| *s == subject).unwrap()].clone();
     assert!(lines[0].starts_with("ok    ERP 127.0.0.1:"), "{}", lines[0]);
     assert!(
         lines[1].contains("= 2026-11-27T04:00:00.1234567Z"),
@@ -57,10 +56,10 @@ async fn check_reports_the_erp_clock_and_what_each_statement_returns_or_why_it_f
         "{}",
         lines[3]
     );
+    let contracts = line("contracts.full");
     assert!(
-        lines[4].starts_with("FAIL") && lines[4].contains("error 208"),
-        "{}",
-        lines[4]
+        contracts.starts_with("FAIL") && contracts.contains("error 208"),
+        "{contracts}"
     );
 }
 
@@ -75,7 +74,8 @@ async fn check_says_when_the_api_is_ready_but_refuses_the_token() {
     Mock::given(method("GET"))
         .and(path("/v1/runs"))
         .respond_with(
-            ResponseTemplate::new(401).set_body_json(error_json("unauthorized", "unknown key")),
+            ResponseTemplate::new(401)
+                .set_body_json(error_json(ErrorCode::Unauthorized, "unknown key")),
         )
         .mount(&server)
         .await;

@@ -3,10 +3,14 @@
 
 mod common;
 
-use common::erp::{config, contract_columns, influencer_columns, nullable, text, MockErp};
-use extractor::mssql::{ErpRecord, ErpSource, PageReader, CONTRACTS_FULL, INFLUENCERS_FULL};
+use common::erp::{
+    campaign_columns, config, contract_columns, influencer_columns, nullable, text, MockErp,
+};
+use extractor::mssql::{
+    ErpRecord, ErpSource, PageReader, CAMPAIGNS_FULL, CONTRACTS_FULL, INFLUENCERS_FULL,
+};
 use mssql_mock_tds::{ColumnValue, QueryResponse, Row};
-use records::{ContractWire, Entity, InfluencerWire};
+use records::{Campaign, CampaignWire, Contract, ContractWire, Entity, Influencer, InfluencerWire};
 
 const SAO_PAULO: chrono_tz::Tz = chrono_tz::America::Sao_Paulo;
 
@@ -90,7 +94,11 @@ async fn every_influencer_column_maps_with_accents_nulls_and_utc_timestamps() {
             source_updated_at: Some("2026-03-01T02:59:59.0000000Z".into()),
         },
     ];
-    assert_eq!(page, expected.map(ErpRecord::Influencer));
+    let wires: Vec<InfluencerWire> = page
+        .iter()
+        .map(|r| r.to_wire::<Influencer>().unwrap())
+        .collect();
+    assert_eq!(wires, expected);
 }
 
 #[tokio::test]
@@ -120,21 +128,23 @@ async fn every_contract_column_maps_with_exact_decimals_and_dates() {
 
     let page = first_page(&erp, Entity::Contracts, CONTRACTS_FULL).await;
 
-    let wire = |id: i64, amount: &str, currency: Option<&str>| {
-        ErpRecord::Contract(ContractWire {
-            erp_id: Some(id),
-            influencer_erp_id: Some(41),
-            campaign: Some("Campanha Verão — Açaí".into()),
-            amount: Some(amount.into()),
-            currency: currency.map(Into::into),
-            starts_on: Some("2026-12-01".into()),
-            ends_on: Some("2027-02-28".into()),
-            status: Some("active".into()),
-            source_updated_at: Some("2026-11-26T13:30:00.0000001Z".into()),
-        })
+    let wire = |id: i64, amount: &str, currency: Option<&str>| ContractWire {
+        erp_id: Some(id),
+        influencer_erp_id: Some(41),
+        campaign: Some("Campanha Verão — Açaí".into()),
+        amount: Some(amount.into()),
+        currency: currency.map(Into::into),
+        starts_on: Some("2026-12-01".into()),
+        ends_on: Some("2027-02-28".into()),
+        status: Some("active".into()),
+        source_updated_at: Some("2026-11-26T13:30:00.0000001Z".into()),
     };
+    let wires: Vec<ContractWire> = page
+        .iter()
+        .map(|r| r.to_wire::<Contract>().unwrap())
+        .collect();
     assert_eq!(
-        page,
+        wires,
         [
             wire(7, "999999999999999.9999", None),
             wire(8, "0.0001", Some("USD")),
@@ -145,5 +155,47 @@ async fn every_contract_column_maps_with_exact_decimals_and_dates() {
     assert_eq!(
         json["amount"], "999999999999999.9999",
         "amounts stay text on the wire"
+    );
+}
+
+#[tokio::test]
+async fn every_campaign_column_maps_with_its_budget_exact_and_a_null_currency_left_to_the_api() {
+    let mock = MockErp::start().await;
+    let rows = vec![Row::new(vec![
+        ColumnValue::BigInt(3),
+        text("Verão Açaí 2027"),
+        text("Açaí Concept"),
+        text("2026-12-01"),
+        text("2027-02-28"),
+        text("250000.1000"),
+        nullable(None),
+        text("planned"),
+        text("2026-11-26T22:00:00.1234567"),
+    ])];
+    mock.register(CAMPAIGNS_FULL, QueryResponse::new(campaign_columns(), rows))
+        .await;
+    let erp = ErpSource::new(config(mock.addr, 100, "campaigns-map.json")).unwrap();
+
+    let page = first_page(&erp, Entity::Campaigns, CAMPAIGNS_FULL).await;
+
+    let wire = page[0].to_wire::<Campaign>().unwrap();
+    assert_eq!(
+        wire,
+        CampaignWire {
+            erp_id: Some(3),
+            name: Some("Verão Açaí 2027".into()),
+            brand: Some("Açaí Concept".into()),
+            starts_on: Some("2026-12-01".into()),
+            ends_on: Some("2027-02-28".into()),
+            budget: Some("250000.1000".into()),
+            currency: None,
+            status: Some("planned".into()),
+            source_updated_at: Some("2026-11-27T01:00:00.1234567Z".into()),
+        }
+    );
+    let parsed = Campaign::parse(wire).unwrap();
+    assert_eq!(
+        (parsed.currency(), parsed.budget().to_string().as_str()),
+        ("BRL", "250000.1")
     );
 }

@@ -34,7 +34,7 @@ async fn serve_influencers_paged(
 /// A reader of the full influencers statement in pages of 10, on a fresh connection.
 async fn influencer_pages(erp: &ErpSource) -> PageReader {
     let connection = erp.connect().await.unwrap();
-    let statement = erp.statements().influencers.full.clone();
+    let statement = erp.statements().of(Entity::Influencers).full.clone();
     PageReader::new(
         connection,
         statement,

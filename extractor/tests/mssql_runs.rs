@@ -18,13 +18,13 @@ use extractor::mssql::{
 };
 use extractor::SyncError;
 use mssql_mock_tds::{QueryResponse, TerminalError};
-use records::{Entity, RunMode};
+use records::{Entity, RunMode, RunStatus};
 use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// An API that accepts everything and settles run 5 as `last`.
-async fn api(last: &str) -> MockServer {
+/// An API that accepts everything and ends run 5 as `last`.
+async fn api(last: RunStatus) -> MockServer {
     let server = MockServer::start().await;
     mount_create(&server, 5).await;
     mount_batches_accepted(&server).await;
@@ -62,7 +62,7 @@ async fn erp_with_influencers(now: &str) -> (MockErp, ProxyRules, std::net::Sock
 #[tokio::test]
 async fn a_full_run_streams_every_page_into_batches_and_moves_the_watermark_on_completion() {
     let (_mock, _rules, addr) = erp_with_influencers("2026-11-27T01:00:00.1234567").await;
-    let server = api("completed").await;
+    let server = api(RunStatus::Completed).await;
     let erp = ErpSource::new(config(addr, 10, "full.json")).unwrap();
 
     let report = erp
@@ -121,11 +121,11 @@ async fn incremental_runs_read_from_the_watermark_to_the_erp_clock_read_at_their
         }
     };
 
-    assert!(sync(api("completed").await).await.completed());
+    assert!(sync(api(RunStatus::Completed).await).await.completed());
     mock.set_clock("2026-11-28T01:00:00.5000000").await;
-    assert!(sync(api("completed").await).await.completed());
+    assert!(sync(api(RunStatus::Completed).await).await.completed());
     mock.set_clock("2026-11-29T01:00:00").await;
-    assert!(!sync(api("failed").await).await.completed());
+    assert!(!sync(api(RunStatus::Failed).await).await.completed());
 
     let windows: Vec<(String, String)> = rules
         .pages

@@ -6,13 +6,22 @@ use std::time::Duration;
 
 use common::{client, error_json, mount_create, run_json, TOKEN};
 use extractor::ApiError;
-use records::{Entity, RunMode};
+use records::api::{BatchReceipt, ErrorCode};
+use records::{Entity, RunMode, RunStatus};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn receipt() -> serde_json::Value {
-    json!({ "seq": 1, "accepted": 2, "rejected": 0, "jobs": 1, "errors": [] })
+fn receipt() -> BatchReceipt {
+    BatchReceipt {
+        run_id: 7,
+        seq: 1,
+        records: 2,
+        accepted: 2,
+        rejected: 0,
+        jobs: 1,
+        errors: Vec::new(),
+    }
 }
 
 #[tokio::test]
@@ -21,7 +30,8 @@ async fn a_batch_refused_with_503_is_retried_until_accepted() {
     Mock::given(method("PUT"))
         .and(path("/v1/runs/7/batches/1"))
         .respond_with(
-            ResponseTemplate::new(503).set_body_json(error_json("unavailable", "queue down")),
+            ResponseTemplate::new(503)
+                .set_body_json(error_json(ErrorCode::Unavailable, "queue down")),
         )
         .up_to_n_times(2)
         .with_priority(1)
@@ -60,17 +70,17 @@ async fn a_run_refused_with_429_is_retried_and_opened() {
         .and(body_json(
             json!({ "entity": "influencers", "mode": "full" }),
         ))
-        .respond_with(ResponseTemplate::new(201).set_body_json(run_json(12, "open")))
+        .respond_with(ResponseTemplate::new(201).set_body_json(run_json(12, RunStatus::Open)))
         .expect(1)
         .mount(&server)
         .await;
 
-    let run_id = client(&server, 6)
+    let run = client(&server, 6)
         .create_run(Entity::Influencers, RunMode::Full)
         .await
         .unwrap();
 
-    assert_eq!(run_id, 12);
+    assert_eq!((run.run_id, run.status), (12, RunStatus::Open));
 }
 
 #[tokio::test]
@@ -78,10 +88,10 @@ async fn a_batch_refused_with_400_is_not_retried_and_its_message_is_surfaced() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/v1/runs/7/batches/1"))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_json(error_json("bad_request", "records must be an array")),
-        )
+        .respond_with(ResponseTemplate::new(400).set_body_json(error_json(
+            ErrorCode::BadRequest,
+            "records must be an array",
+        )))
         .expect(1)
         .mount(&server)
         .await;
@@ -92,7 +102,7 @@ async fn a_batch_refused_with_400_is_not_retried_and_its_message_is_surfaced() {
         .unwrap_err();
 
     assert_eq!(error.status(), Some(400));
-    assert_eq!(error.code(), Some("bad_request"));
+    assert_eq!(error.code(), Some(ErrorCode::BadRequest));
     assert_eq!(error.message(), Some("records must be an array"));
     assert!(
         error.to_string().contains("records must be an array"),
@@ -121,7 +131,9 @@ async fn opening_a_run_is_not_retried_after_a_500_because_it_may_have_been_creat
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/runs"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(error_json("internal", "boom")))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_json(error_json(ErrorCode::Internal, "boom")),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -131,7 +143,7 @@ async fn opening_a_run_is_not_retried_after_a_500_because_it_may_have_been_creat
         .await
         .unwrap_err();
 
-    assert_eq!(error.code(), Some("internal"));
+    assert_eq!(error.code(), Some(ErrorCode::Internal));
 }
 
 #[tokio::test]
@@ -162,7 +174,7 @@ async fn every_request_carries_the_bearer_token() {
     Mock::given(method("GET"))
         .and(path("/v1/runs/5"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(run_json(5, "completed")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json(5, RunStatus::Completed)))
         .expect(1)
         .mount(&server)
         .await;
@@ -180,13 +192,13 @@ async fn completing_again_after_a_lost_answer_counts_as_completed() {
         .and(path("/v1/runs/9/complete"))
         .respond_with(
             ResponseTemplate::new(409)
-                .set_body_json(error_json("run_not_open", "run 9 is closing")),
+                .set_body_json(error_json(ErrorCode::RunNotOpen, "run 9 is closing")),
         )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/runs/9"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(run_json(9, "closing")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json(9, RunStatus::Closing)))
         .mount(&server)
         .await;
 

@@ -7,7 +7,8 @@ use common::{
     mount_status, options, records, run_json,
 };
 use extractor::{sync_entity, sync_entity_until, AbortOutcome, DemoDataset, DemoSize, SyncError};
-use records::{Entity, RunMode};
+use records::api::ErrorCode;
+use records::{Entity, RunMode, RunStatus};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -27,7 +28,7 @@ async fn the_protocol_requests_come_in_order_create_batches_complete_then_pollin
     mount_create(&server, 12).await;
     mount_batches_accepted(&server).await;
     mount_complete(&server, 12).await;
-    mount_status(&server, 12, 2, "completed").await;
+    mount_status(&server, 12, 2, RunStatus::Completed).await;
     mount_abort(&server, 12, 0).await;
 
     let client = client(&server, 2);
@@ -91,7 +92,8 @@ async fn a_batch_that_keeps_failing_aborts_the_run_and_it_is_never_completed() {
     Mock::given(method("PUT"))
         .and(path("/v1/runs/4/batches/2"))
         .respond_with(
-            ResponseTemplate::new(503).set_body_json(error_json("unavailable", "queue down")),
+            ResponseTemplate::new(503)
+                .set_body_json(error_json(ErrorCode::Unavailable, "queue down")),
         )
         .with_priority(1)
         .mount(&server)
@@ -139,7 +141,7 @@ async fn a_batch_refused_as_malformed_aborts_the_run_at_once() {
         .and(path("/v1/runs/5/batches/1"))
         .respond_with(
             ResponseTemplate::new(413)
-                .set_body_json(error_json("payload_too_large", "at most 16 MiB")),
+                .set_body_json(error_json(ErrorCode::PayloadTooLarge, "at most 16 MiB")),
         )
         .expect(1)
         .mount(&server)
@@ -159,7 +161,7 @@ async fn a_batch_refused_as_malformed_aborts_the_run_at_once() {
     let SyncError::Batch { source, .. } = &error else {
         panic!("{error:?}")
     };
-    assert_eq!(source.code(), Some("payload_too_large"));
+    assert_eq!(source.code(), Some(ErrorCode::PayloadTooLarge));
 }
 
 #[tokio::test]
@@ -168,7 +170,7 @@ async fn a_held_run_ends_the_wait_and_is_reported_as_held() {
     mount_create(&server, 8).await;
     mount_batches_accepted(&server).await;
     mount_complete(&server, 8).await;
-    mount_status(&server, 8, 1, "held").await;
+    mount_status(&server, 8, 1, RunStatus::Held).await;
 
     let report = sync_entity(
         &client(&server, 2),
@@ -223,7 +225,7 @@ async fn an_empty_source_still_declares_its_end_with_zero_batches() {
     let server = MockServer::start().await;
     mount_create(&server, 3).await;
     mount_complete(&server, 3).await;
-    mount_status(&server, 3, 0, "completed").await;
+    mount_status(&server, 3, 0, RunStatus::Completed).await;
 
     let report = sync_entity(
         &client(&server, 1),
@@ -249,10 +251,11 @@ async fn demo_records_travel_as_canonical_json() {
     mount_create(&server, 2).await;
     mount_batches_accepted(&server).await;
     mount_complete(&server, 2).await;
-    mount_status(&server, 2, 0, "completed").await;
+    mount_status(&server, 2, 0, RunStatus::Completed).await;
     let demo = DemoDataset::new(
         DemoSize {
             influencers: 20,
+            campaigns: 0,
             contracts: 0,
         },
         extractor::Day::One,
@@ -282,15 +285,16 @@ async fn the_report_says_how_the_entitys_previous_run_ended_when_it_did_not_comp
     mount_create(&server, 12).await;
     mount_batches_accepted(&server).await;
     mount_complete(&server, 12).await;
-    mount_status(&server, 12, 0, "completed").await;
-    let mut abandoned = run_json(11, "failed");
+    mount_status(&server, 12, 0, RunStatus::Completed).await;
+    let mut abandoned = run_json(11, RunStatus::Failed);
     abandoned["status_reason"] =
         json!("abandoned: no progress for 2h (last at 2026-11-27 03:10:00 UTC)");
     Mock::given(method("GET"))
         .and(path("/v1/runs"))
         .and(query_param("entity", "influencers"))
         .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([run_json(12, "completed"), abandoned])),
+            ResponseTemplate::new(200)
+                .set_body_json(json!([run_json(12, RunStatus::Completed), abandoned])),
         )
         .mount(&server)
         .await;

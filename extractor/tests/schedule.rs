@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use extractor::schedule::{start_on_cron, OneAtATime, Tick};
+use extractor::cron::{start_on_cron, OneAtATime, Tick};
 
 /// Counts runs going at once, the most ever seen, and runs started.
 #[derive(Default)]

@@ -5,10 +5,11 @@
 use apalis::prelude::{TaskBuilder, TaskSink};
 
 use queue::{enqueue_sweep, ApplyBatch};
+use records::api::{ErrorCode, RunView};
 use records::{RunMode, RunStatus};
 use store::dead_letters::{get_dead_letter, mark_replayed};
-use store::runs::{transition, RunView};
-use store::sweep::{approve_held_sweep, undo_sweep};
+use store::runs::{approve_held_sweep, get_run_head, transition};
+use store::sweep::undo_sweep;
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -33,7 +34,7 @@ pub async fn abort_run(state: &AppState, run_id: i64, by: &str) -> Result<RunVie
         let current = find_run(state, run_id).await?;
         if current.status != RunStatus::Aborted {
             return Err(ApiError::conflict(
-                "run_not_abortable",
+                ErrorCode::RunNotAbortable,
                 format!("run {run_id} is {} and cannot be aborted", current.status),
             ));
         }
@@ -44,21 +45,17 @@ pub async fn abort_run(state: &AppState, run_id: i64, by: &str) -> Result<RunVie
 
 /// Lets a held sweep go ahead: the run goes back to `sweeping` and its sweep is enqueued again.
 pub async fn approve_sweep(state: &AppState, run_id: i64, by: &str) -> Result<(), ApiError> {
-    let run = find_run(state, run_id).await?;
-    if run.status != RunStatus::Held {
+    let run = get_run_head(&state.pool, run_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("run {run_id} does not exist")))?;
+    if !approve_held_sweep(&state.pool, run_id, by).await? {
+        let status = find_run(state, run_id).await?.status;
         return Err(ApiError::conflict(
-            "run_not_held",
-            format!("run {run_id} is {}, not held", run.status),
+            ErrorCode::RunNotHeld,
+            format!("run {run_id} is {status}, not held"),
         ));
     }
-    let reason = format!("sweep approved by {by}");
-    if !approve_held_sweep(&state.pool, run_id, &reason).await? {
-        return Err(ApiError::conflict(
-            "run_not_held",
-            format!("run {run_id} changed status meanwhile"),
-        ));
-    }
-    // Should this push fail, the worker's settler pushes it again under the same key.
+    // Should this push fail, the worker's run watch pushes it again under the same key.
     enqueue_sweep(&mut state.sweeps.clone(), run_id, &run.nonce, true)
         .await
         .map_err(|e| ApiError::Unavailable(format!("the queue is unavailable: {e}")))?;
@@ -71,7 +68,7 @@ pub async fn undo_run_sweep(state: &AppState, run_id: i64, by: &str) -> Result<u
     let run = find_run(state, run_id).await?;
     if run.mode != RunMode::Full || run.status != RunStatus::Completed {
         return Err(ApiError::conflict(
-            "nothing_to_undo",
+            ErrorCode::NothingToUndo,
             format!("run {run_id} is not a completed full run"),
         ));
     }
@@ -88,13 +85,13 @@ pub async fn replay_dead_letter(state: &AppState, id: i64, by: &str) -> Result<(
         .ok_or_else(|| ApiError::NotFound(format!("dead letter {id} does not exist")))?;
     if letter.replayed_at.is_some() {
         return Err(ApiError::conflict(
-            "already_replayed",
+            ErrorCode::AlreadyReplayed,
             format!("dead letter {id} was already replayed"),
         ));
     }
     let job: ApplyBatch = serde_json::from_str(&letter.payload).map_err(|e| {
         ApiError::conflict(
-            "unreadable_payload",
+            ErrorCode::UnreadablePayload,
             format!("dead letter {id} cannot be replayed: {e}"),
         )
     })?;
@@ -126,7 +123,7 @@ pub async fn replay_dead_letters_of_run(
             Ok(()) => replayed += 1,
             // Another operator replayed it meanwhile: it is back on the queue all the same.
             Err(ApiError::Conflict {
-                code: "already_replayed",
+                code: ErrorCode::AlreadyReplayed,
                 ..
             }) => {}
             Err(e) => return Err(e),

@@ -3,20 +3,24 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::response::Response;
+use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
 use sqlx::MySqlPool;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
-use queue::{
-    apply_batch_storage, connect_redis, sweep_run_storage, ApplyBatchStorage, SweepRunStorage,
-};
-use startup::config::Settings;
+use queue::{apply_batch_storage, sweep_run_storage, ApplyBatchStorage, SweepRunStorage};
 
-use crate::auth::ApiKeys;
-use crate::error::ApiError;
+use records::api::ErrorCode;
+
+use crate::auth::{ApiKeys, V1State};
+use crate::error::{error_response, ApiError};
+use crate::ops::OpsState;
 use crate::routes;
+use crate::settings::Settings;
 
 /// Everything a request handler needs. Cheap to clone: the pool and storages share connections.
 #[derive(Clone)]
@@ -25,8 +29,6 @@ pub struct AppState {
     pub applies: ApplyBatchStorage,
     pub sweeps: SweepRunStorage,
     pub keys: Arc<ApiKeys>,
-    /// The dashboard's sign-in and sessions.
-    pub ops: Arc<crate::ops::OpsConfig>,
     pub redis: apalis_redis::ConnectionManager,
     pub sweep_max_share: f64,
     /// Open or closing runs idle this long are failed when a new run of their entity is asked for.
@@ -34,21 +36,21 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Connects to MySQL (bringing the schema up to date) and Redis.
+    /// Connects to Redis, then to MySQL (bringing the schema up to date, or checking it is, as
+    /// `DIS_MIGRATE` says). Redis first: a wrong Redis is reported before anything touches MySQL.
     pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
-        let keys =
-            ApiKeys::parse(&settings.api_keys).map_err(|e| anyhow::anyhow!("DIS_API_KEYS: {e}"))?;
-        if keys.is_empty() {
+        if settings.api_keys.is_empty() {
             tracing::warn!("DIS_API_KEYS is empty: every /v1 request will be refused with 401");
         }
-        let pool = store::connect_and_migrate(&settings.mysql_url, 16).await?;
-        let redis = connect_redis(&settings.redis_url).await?;
+        let redis = settings.redis.connect().await?;
+        let schema = store::Schema::from_setting(settings.migrate);
+        let pool = store::open(&settings.mysql, 16, schema).await?;
+        let namespace = &settings.redis.namespace;
         Ok(Self {
             pool,
-            applies: apply_batch_storage(redis.clone(), &settings.queue_namespace),
-            sweeps: sweep_run_storage(redis.clone(), &settings.queue_namespace),
-            keys: Arc::new(keys),
-            ops: Arc::new(crate::ops::OpsConfig::load(&settings.queue_namespace)?),
+            applies: apply_batch_storage(redis.clone(), namespace),
+            sweeps: sweep_run_storage(redis.clone(), namespace),
+            keys: Arc::new(settings.api_keys.clone()),
             redis,
             sweep_max_share: settings.sweep_max_share,
             run_idle_limit: settings.run_idle_limit,
@@ -56,73 +58,110 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    let v1 = Router::new()
-        .route(
-            "/runs",
-            post(routes::runs::create_run).get(routes::runs::list_runs),
-        )
-        .route("/runs/{run_id}", get(routes::runs::get_run))
-        .route(
-            "/runs/{run_id}/batches/{seq}",
-            put(routes::batches::put_batch),
-        )
-        .route("/runs/{run_id}/complete", post(routes::runs::complete_run))
-        .route("/runs/{run_id}/abort", post(routes::runs::abort_run))
-        .route(
-            "/runs/{run_id}/rejected",
-            get(routes::runs::rejected_records),
-        )
-        .route("/runs/{run_id}/sweep-plan", get(routes::sweep::sweep_plan))
-        .route(
-            "/runs/{run_id}/sweep/approve",
-            post(routes::sweep::approve_sweep),
-        )
-        .route("/runs/{run_id}/sweep/undo", post(routes::sweep::undo))
-        .route("/dead-letters", get(routes::dead_letters::list))
-        .route(
-            "/dead-letters/{id}/replay",
-            post(routes::dead_letters::replay),
-        );
-    Router::new()
-        .nest("/v1", v1)
-        .nest("/ops", crate::ops::routes())
+/// The `/v1` routes, each path with its methods. Their handlers reach the state only through an
+/// extractor that checks the caller's scope (see [`crate::auth`]).
+fn v1_routes() -> Vec<(&'static str, MethodRouter<V1State>)> {
+    use routes::{batches, dead_letters, runs, sweep};
+    vec![
+        ("/runs", post(runs::create_run).get(runs::list_runs)),
+        ("/runs/{run_id}", get(runs::get_run)),
+        ("/runs/{run_id}/batches/{seq}", put(batches::put_batch)),
+        ("/runs/{run_id}/complete", post(runs::complete_run)),
+        ("/runs/{run_id}/abort", post(runs::abort_run)),
+        ("/runs/{run_id}/rejected", get(runs::rejected_records)),
+        ("/runs/{run_id}/sweep-plan", get(sweep::sweep_plan)),
+        ("/runs/{run_id}/sweep/approve", post(sweep::approve_sweep)),
+        ("/runs/{run_id}/sweep/undo", post(sweep::undo)),
+        ("/dead-letters", get(dead_letters::list)),
+        ("/dead-letters/{id}/replay", post(dead_letters::replay)),
+    ]
+}
+
+/// Every `/v1` path the API serves, for the test that checks each route's scope.
+pub fn v1_paths() -> Vec<String> {
+    v1_routes()
+        .into_iter()
+        .map(|(path, _)| format!("/v1{path}"))
+        .collect()
+}
+
+pub fn router(state: AppState, settings: &Settings) -> Router {
+    let max_body_bytes = settings.max_body_bytes;
+    let ops = OpsState::new(state.clone(), &settings.ops, &settings.redis.namespace);
+    let v1 = v1_routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, methods)| {
+            router.route(path, methods)
+        })
+        .with_state(V1State::new(state.clone(), max_body_bytes));
+    let health = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
+        .with_state(state);
+    Router::new()
+        .nest("/v1", v1)
+        .nest("/ops", crate::ops::routes(ops))
+        .merge(health)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
 }
 
 async fn not_found() -> ApiError {
     ApiError::NotFound("no such route".into())
 }
 
-async fn method_not_allowed() -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
-    (
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        axum::Json(
-            serde_json::json!({ "error": { "code": "method_not_allowed", "message": "this route does not take that method" } }),
-        ),
+async fn method_not_allowed() -> Response {
+    error_response(
+        ErrorCode::MethodNotAllowed,
+        "this route does not take that method".into(),
     )
 }
 
-/// Binds `settings.listen` (port 0 picks a free one) and serves until `shutdown` resolves.
+/// Binds `settings.listen` (port 0 picks a free one) and serves until `shutdown` resolves; then
+/// it stops accepting and finishes the requests in flight.
 pub async fn serve(
     settings: &Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("could not listen on {} (DIS_LISTEN)", settings.listen))?;
     let state = AppState::connect(settings).await?;
-    let listener = TcpListener::bind(settings.listen).await?;
     let address = listener.local_addr()?;
     tracing::info!(%address, ?settings, "ingest API listening");
-    let app = router(state, settings.max_body_bytes);
+    let app = router(state, settings);
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
     });
     Ok((address, server))
+}
+
+/// Serves until `stop` resolves (SIGTERM or Ctrl-C in the binary), then stops accepting and
+/// gives the requests in flight `settings.shutdown_timeout` to finish; a stop is not a failure.
+pub async fn run(
+    settings: &Settings,
+    stop: impl std::future::Future<Output = &'static str>,
+) -> anyhow::Result<()> {
+    let stopping = CancellationToken::new();
+    let (_, mut server) = serve(settings, stopping.clone().cancelled_owned()).await?;
+    let signal = tokio::select! {
+        ended = &mut server => return Ok(ended??),
+        signal = stop => signal,
+    };
+    let limit = settings.shutdown_timeout;
+    tracing::info!(signal, limit = %humantime::format_duration(limit), "stopping: no new connections; finishing the requests in flight");
+    stopping.cancel();
+    if let Ok(ended) = tokio::time::timeout(limit, &mut server).await {
+        ended??;
+    } else {
+        server.abort();
+        tracing::warn!(limit = %humantime::format_duration(limit),
+            "requests still in flight when the limit ran out (DIS_SHUTDOWN_TIMEOUT); their clients retry");
+    }
+    tracing::info!("stopped");
+    Ok(())
 }

@@ -1,4 +1,6 @@
-//! Bearer-token authentication: keys are stored as SHA-256 hashes, each with one scope.
+//! Bearer-token authentication and authorization in the type: keys are stored as SHA-256 hashes,
+//! each with one scope, and a `/v1` handler reaches the API's state only through an extractor
+//! that admits the scopes it names ([`Ingest`], [`Ops`], [`IngestOrOps`], [`Reader`]).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -16,6 +18,8 @@ pub enum Scope {
 }
 
 impl Scope {
+    pub const ALL: [Scope; 2] = [Scope::Ingest, Scope::Ops];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Ingest => "ingest",
@@ -78,9 +82,28 @@ impl ApiKeys {
         self.0.is_empty()
     }
 
-    pub fn find(&self, token: &str) -> Option<&ApiKey> {
+    /// The keys' names and scopes, never their hashes: for logs.
+    pub fn describe(&self) -> String {
+        let keys: Vec<String> = self
+            .0
+            .iter()
+            .map(|k| format!("{} ({})", k.name, k.scope.as_str()))
+            .collect();
+        format!("{} key(s): {}", keys.len(), keys.join(", "))
+    }
+
+    fn find(&self, token: &str) -> Option<&ApiKey> {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         self.0.iter().find(|k| k.sha256 == digest)
+    }
+
+    /// Who `token` names, if anyone: for the dashboard's sign-in form, which takes the token in
+    /// a form field once and then works with a session (see `crate::ops`).
+    pub(crate) fn caller(&self, token: &str) -> Option<Caller> {
+        self.find(token).map(|key| Caller {
+            name: key.name.clone(),
+            scope: key.scope,
+        })
     }
 }
 
@@ -107,37 +130,108 @@ impl Caller {
     }
 }
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let header =
-            parts
-                .headers
-                .get(axum::http::header::AUTHORIZATION)
-                .ok_or(ApiError::Unauthorized(
-                    "missing Authorization: Bearer <token> header",
-                ))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
+/// Who presents the request's bearer token, or 401.
+fn authenticate(parts: &Parts, keys: &ApiKeys) -> Result<Caller, ApiError> {
+    let header =
+        parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
             .ok_or(ApiError::Unauthorized(
-                "the Authorization header must be Bearer <token>",
+                "missing Authorization: Bearer <token> header",
             ))?;
-        let key = state
-            .keys
-            .find(token.trim())
-            .ok_or(ApiError::Unauthorized("unknown API token"))?;
-        Ok(Caller {
-            name: key.name.clone(),
-            scope: key.scope,
-        })
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .ok_or(ApiError::Unauthorized(
+            "the Authorization header must be Bearer <token>",
+        ))?;
+    let key = keys
+        .find(token.trim())
+        .ok_or(ApiError::Unauthorized("unknown API token"))?;
+    Ok(Caller {
+        name: key.name.clone(),
+        scope: key.scope,
+    })
+}
+
+/// The state of the `/v1` routes. Its fields are private to this module: a handler reaches the
+/// database and the queue only through one of the extractors below, which check the caller's
+/// scope first, so a route that asks for none cannot touch anything.
+#[derive(Clone)]
+pub struct V1State {
+    app: AppState,
+    max_body_bytes: usize,
+}
+
+impl V1State {
+    pub fn new(app: AppState, max_body_bytes: usize) -> Self {
+        Self {
+            app,
+            max_body_bytes,
+        }
     }
 }
+
+/// The largest request body the API reads (`DIS_MAX_BODY_BYTES`), for handlers that read the
+/// body themselves and must say what the limit is.
+pub struct BodyLimit(pub usize);
+
+impl FromRequestParts<V1State> for BodyLimit {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(_: &mut Parts, state: &V1State) -> Result<Self, Self::Rejection> {
+        Ok(Self(state.max_body_bytes))
+    }
+}
+
+/// Declares an extractor that admits callers holding one of `scopes`, and gives them the state.
+macro_rules! scoped_caller {
+    ($(#[$doc:meta])* $name:ident admits $scopes:expr) => {
+        $(#[$doc])*
+        pub struct $name {
+            pub app: AppState,
+            pub caller: Caller,
+        }
+
+        impl $name {
+            pub const SCOPES: &'static [Scope] = $scopes;
+        }
+
+        impl FromRequestParts<V1State> for $name {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &V1State,
+            ) -> Result<Self, Self::Rejection> {
+                let caller = authenticate(parts, &state.app.keys)?;
+                caller.require(Self::SCOPES)?;
+                Ok(Self {
+                    app: state.app.clone(),
+                    caller,
+                })
+            }
+        }
+    };
+}
+
+scoped_caller!(
+    /// Integrators and the extractor: open runs, send batches, declare their end.
+    Ingest admits &[Scope::Ingest]
+);
+scoped_caller!(
+    /// Operators: approvals, undo, dead letters.
+    Ops admits &[Scope::Ops]
+);
+scoped_caller!(
+    /// Either: aborting a run is the extractor's way out and an operator's too.
+    IngestOrOps admits &[Scope::Ingest, Scope::Ops]
+);
+scoped_caller!(
+    /// Any valid key: reading runs and what they did.
+    Reader admits &Scope::ALL
+);
 
 #[cfg(test)]
 mod tests {

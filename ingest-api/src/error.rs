@@ -1,12 +1,12 @@
-//! The API's one error type: every failure becomes a JSON body `{"error": {"code", "message"}}`
-//! with the right status, and internals stay in the logs.
+//! The API's one error type: every failure becomes the shared body `{"error": {"code", "message"}}`
+//! (`records::api::ErrorBody`) with its code's status, and internals stay in the logs.
 
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 
+use records::api::{ErrorBody, ErrorCode};
 use store::failure::{classify_sqlx, FailureKind};
 
 #[derive(Debug, thiserror::Error)]
@@ -18,57 +18,78 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     #[error("{0}")]
     BadRequest(String),
-    #[error("the request body is larger than the limit of {0} bytes")]
-    TooLarge(usize),
+    #[error("{}", too_large(*limit))]
+    TooLarge {
+        /// The limit, when the handler knows it.
+        limit: Option<usize>,
+    },
     #[error("{0}")]
     Unavailable(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
 
+fn too_large(limit: Option<usize>) -> String {
+    let limit = limit.map_or_else(String::new, |bytes| format!(" of {bytes} bytes"));
+    format!(
+        "the request body is larger than the API's limit{limit} (DIS_MAX_BODY_BYTES); \
+         send smaller batches"
+    )
+}
+
 impl ApiError {
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::Conflict {
             code,
             message: message.into(),
         }
     }
 
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Conflict { code, .. } => *code,
+            ApiError::BadRequest(_) => ErrorCode::BadRequest,
+            ApiError::TooLarge { .. } => ErrorCode::PayloadTooLarge,
+            ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// A body this handler could not read, `limit` being the most it takes.
+    pub fn unreadable_body(rejection: BytesRejection, limit: usize) -> Self {
+        match rejection {
+            BytesRejection::FailedToBufferBody(_) => ApiError::TooLarge { limit: Some(limit) },
+            other => ApiError::BadRequest(other.body_text()),
         }
     }
 }
 
+/// The error body with its code's status; every answer of the API that is not a success is one.
+pub fn error_response(code: ErrorCode, message: String) -> Response {
+    let status =
+        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            "www-authenticate",
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
+    }
+    response
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
         if let ApiError::Internal(e) = &self {
             tracing::error!(error = ?e, "request failed");
         }
-        let mut response = (
-            status,
-            Json(json!({ "error": { "code": code, "message": self.to_string() } })),
-        )
-            .into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                "www-authenticate",
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
-        }
-        response
+        error_response(self.code(), self.to_string())
     }
 }
 
@@ -88,7 +109,7 @@ impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
             JsonRejection::BytesRejection(BytesRejection::FailedToBufferBody(_)) => {
-                ApiError::TooLarge(0)
+                ApiError::TooLarge { limit: None }
             }
             other => ApiError::BadRequest(other.body_text()),
         }

@@ -1,10 +1,11 @@
 //! Turning a batch body into parsed records, rejections and jobs of at most 100 records.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use queue::{ApplyBatch, Records, RECORDS_PER_JOB};
-use records::{parse_contract, parse_influencer, Entity, RecordProblems};
+use records::api::{BatchReceipt, RecordError};
+use records::{parse_raw, EntityVisitor, Record, RecordProblems};
 use store::batches::{BatchCounts, Rejection};
 use store::runs::RunHead;
 
@@ -17,26 +18,6 @@ struct BatchBody<'a> {
     records: Vec<&'a RawValue>,
 }
 
-/// One record's refusal as the integrator sees it.
-#[derive(Debug, Clone, Serialize)]
-pub struct RecordError {
-    pub index: i32,
-    pub erp_id: Option<i64>,
-    pub problems: RecordProblems,
-}
-
-/// The API's answer to a batch; stored so the same request answers the same.
-#[derive(Debug, Clone, Serialize)]
-pub struct BatchReceipt {
-    pub run_id: i64,
-    pub seq: i64,
-    pub records: i64,
-    pub accepted: i64,
-    pub rejected: i64,
-    pub jobs: i64,
-    pub errors: Vec<RecordError>,
-}
-
 /// A parsed batch, ready to be filed and enqueued.
 pub struct Intake {
     pub jobs: Vec<ApplyBatch>,
@@ -46,11 +27,12 @@ pub struct Intake {
 
 impl Intake {
     pub fn counts(&self) -> BatchCounts {
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         BatchCounts {
-            records: self.receipt.records,
-            accepted: self.receipt.accepted,
-            rejected: self.receipt.rejected,
-            jobs: self.receipt.jobs,
+            records: count(self.receipt.records),
+            accepted: count(self.receipt.accepted),
+            rejected: count(self.receipt.rejected),
+            jobs: count(self.receipt.jobs),
         }
     }
 }
@@ -72,7 +54,7 @@ fn into_jobs<T>(
     run: &RunHead,
     seq: i64,
     accepted: Vec<(i32, T)>,
-    wrap: fn(Vec<T>) -> Records,
+    into_records: fn(Vec<T>) -> Records,
 ) -> Vec<ApplyBatch> {
     let mut jobs = Vec::with_capacity(accepted.len().div_ceil(RECORDS_PER_JOB));
     let mut rest = accepted.into_iter().peekable();
@@ -86,7 +68,7 @@ fn into_jobs<T>(
             batch_seq: seq,
             chunk,
             indices,
-            records: wrap(records),
+            records: into_records(records),
         });
         chunk += 1;
     }
@@ -114,45 +96,51 @@ fn parse_all<T>(
     (accepted, rejections)
 }
 
-/// Parses a batch body for a run of `entity`: every record is validated on its own, so one bad
-/// record never stops the others.
+/// Parses every record of a batch as the run's entity and cuts the accepted ones into jobs.
+struct ParseBatch<'a> {
+    raw: &'a [&'a RawValue],
+    run: &'a RunHead,
+    seq: i64,
+}
+
+impl EntityVisitor for ParseBatch<'_> {
+    type Output = (Vec<ApplyBatch>, Vec<Rejection>);
+
+    fn visit<R: Record>(self) -> Self::Output {
+        let (accepted, rejections) = parse_all(self.raw, parse_raw::<R>);
+        let jobs = into_jobs(self.run, self.seq, accepted, R::into_records);
+        (jobs, rejections)
+    }
+}
+
+/// Parses a batch body for a run: every record is validated on its own, so one bad record never
+/// stops the others.
 pub fn take_in(body: &[u8], run: &RunHead, seq: i64) -> Result<Intake, ApiError> {
-    let run_id = run.run_id;
     let batch: BatchBody<'_> = serde_json::from_slice(body).map_err(|e| {
         ApiError::BadRequest(format!("the body must be {{\"records\": [ … ]}}: {e}"))
     })?;
-    let total = batch.records.len();
-    let (jobs, rejections) = match run.entity {
-        Entity::Influencers => {
-            let (accepted, rejections) = parse_all(&batch.records, parse_influencer);
-            (
-                into_jobs(run, seq, accepted, Records::Influencers),
-                rejections,
-            )
-        }
-        Entity::Contracts => {
-            let (accepted, rejections) = parse_all(&batch.records, parse_contract);
-            (
-                into_jobs(run, seq, accepted, Records::Contracts),
-                rejections,
-            )
-        }
-    };
+    let total = batch.records.len() as u64;
+    let (jobs, rejections) = run.entity.dispatch(ParseBatch {
+        raw: &batch.records,
+        run,
+        seq,
+    });
     let errors = rejections
         .iter()
         .map(|r| RecordError {
-            index: r.record_index,
+            index: u32::try_from(r.record_index).unwrap_or(u32::MAX),
             erp_id: r.erp_id,
             problems: r.problems.clone(),
         })
         .collect();
+    let rejected = rejections.len() as u64;
     let receipt = BatchReceipt {
-        run_id,
-        seq,
-        records: total as i64,
-        accepted: (total - rejections.len()) as i64,
-        rejected: rejections.len() as i64,
-        jobs: jobs.len() as i64,
+        run_id: run.run_id,
+        seq: u64::try_from(seq).unwrap_or(0),
+        records: total,
+        accepted: total - rejected,
+        rejected,
+        jobs: jobs.len() as u64,
         errors,
     };
     Ok(Intake {

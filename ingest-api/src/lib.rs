@@ -3,10 +3,13 @@
 pub mod actions;
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod error;
 pub mod intake;
 pub mod ops;
 pub mod routes;
+pub mod settings;
 
-pub use app::{router, serve, AppState};
+pub use app::{router, run, serve, AppState};
 pub use auth::hash_token;
+pub use settings::Settings;

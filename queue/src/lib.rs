@@ -5,7 +5,11 @@ pub mod inspect;
 
 use std::time::Duration;
 
+mod settings;
+
 use apalis_redis::{Config, ConnectionManager, RedisError, RedisStorage};
+
+pub use settings::{ConnectError, RedisArgs, RedisSettings, DEV_REDIS_URL};
 
 pub use records::job::{ApplyBatch, Records, SweepRun, RECORDS_PER_JOB};
 
@@ -16,19 +20,15 @@ pub fn apply_queue_name(namespace: &str) -> String {
     format!("{namespace}:apply-batch")
 }
 
-/// Redis answers in microseconds, but on a busy host the task that reads an answer can wait its
-/// turn for longer than redis-rs's default 500 ms; the timeout then fails a worker's fetch or ack
-/// although Redis did its part. A dead Redis is still noticed, by the connection error.
-const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
-const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A reconnecting connection to the Redis at `redis_url`; for tests and tools, which build the URL
+/// in code. Binaries connect with their [`RedisSettings`].
+pub async fn connect_redis(redis_url: &str) -> Result<ConnectionManager, ConnectError> {
+    RedisSettings::new(redis_url, "").connect().await
+}
 
-/// A reconnecting connection to Redis, shared by the queues of a process.
-pub async fn connect_redis(redis_url: &str) -> Result<ConnectionManager, RedisError> {
-    let client = apalis_redis::Client::open(redis_url)?;
-    let config = redis::aio::ConnectionManagerConfig::new()
-        .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
-        .set_connection_timeout(Some(REDIS_CONNECT_TIMEOUT));
-    client.get_connection_manager_with_config(config).await
+/// Whether Redis answers a command: the readiness probe.
+pub async fn ping(conn: &mut ConnectionManager) -> bool {
+    redis::cmd("PING").query_async::<String>(conn).await.is_ok()
 }
 
 /// An idle apalis-redis worker looks for new jobs only when its heartbeat fires (a push does not
@@ -92,7 +92,7 @@ pub fn sweep_key(run_id: i64, run_nonce: &str, approved: bool) -> String {
     }
 }
 
-/// Enqueues the sweep of a run once, however many settlers saw it ready or how often it is asked.
+/// Enqueues the sweep of a run once, however many run watches (or API requests) saw it ready or how often it is asked.
 pub async fn enqueue_sweep(
     storage: &mut SweepRunStorage,
     run_id: i64,

@@ -4,6 +4,8 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 use validator::ValidateEmail;
 
+use crate::problems::RecordProblems;
+
 /// The ERP primary key: a positive integer that fits MySQL's signed BIGINT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ErpId(i64);
@@ -151,9 +153,20 @@ macro_rules! word_enum {
     };
 }
 
-word_enum!(Platform, "platform", [Instagram => "instagram", Tiktok => "tiktok", Youtube => "youtube", Twitch => "twitch", Kwai => "kwai", Other => "other"]);
-word_enum!(InfluencerStatus, "status", [Active => "active", Inactive => "inactive", Blocked => "blocked"]);
-word_enum!(ContractStatus, "status", [Draft => "draft", Active => "active", Finished => "finished", Cancelled => "cancelled"]);
+pub(crate) use word_enum;
+
+/// Notes a period that ends before it starts; a missing date was already noted as missing.
+pub fn check_period(
+    problems: &mut RecordProblems,
+    starts_on: Option<NaiveDate>,
+    ends_on: Option<NaiveDate>,
+) {
+    if let (Some(start), Some(end)) = (starts_on, ends_on) {
+        if end < start {
+            problems.add("ends_on", format!("{end} is before starts_on {start}"));
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

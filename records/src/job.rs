@@ -3,38 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Contract, Entity, Influencer, RunMode};
+pub use crate::registry::Records;
+use crate::RunMode;
 
 /// At most this many records travel in one job and are written by one statement (the design's 100).
 pub const RECORDS_PER_JOB: usize = 100;
-
-/// Parsed records of one entity; workers only ever see these, never raw input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "entity", content = "records", rename_all = "lowercase")]
-pub enum Records {
-    Influencers(Vec<Influencer>),
-    Contracts(Vec<Contract>),
-}
-
-impl Records {
-    pub fn entity(&self) -> Entity {
-        match self {
-            Records::Influencers(_) => Entity::Influencers,
-            Records::Contracts(_) => Entity::Contracts,
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Records::Influencers(r) => r.len(),
-            Records::Contracts(r) => r.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
 
 /// Upsert one chunk (≤ 100 records) of one batch of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

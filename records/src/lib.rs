@@ -1,19 +1,24 @@
-//! The records dis-sync moves, parsed and validated at the boundary, and the vocabulary of runs
-//! and jobs. Neither sqlx nor apalis enter here: the extractor links this crate alone.
+//! The records dis-sync moves, parsed and validated at the boundary; the one list of entities;
+//! the vocabulary of runs and jobs; and the API's requests and answers. Neither sqlx nor apalis
+//! enter here: the extractor and its API client link this crate without them.
 
+pub mod api;
+pub mod campaign;
 pub mod contract;
-pub mod document;
+mod entities;
 pub mod fields;
 pub mod influencer;
 pub mod job;
 pub mod problems;
 pub mod record;
+pub mod registry;
 pub mod run;
 
+pub use campaign::{Campaign, CampaignWire};
 pub use contract::{Contract, ContractWire};
-pub use document::Document;
 pub use fields::ErpId;
 pub use influencer::{Influencer, InfluencerWire};
 pub use problems::{FieldProblem, RecordProblems};
-pub use record::{parse_contract, parse_influencer, Entity};
+pub use record::{parse_raw, Column, ColumnKind, ColumnValue, JsonKind, Record};
+pub use registry::{Entity, EntityVisitor, Records, RecordsVisitor, Registered};
 pub use run::{RunMode, RunStatus};

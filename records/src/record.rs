@@ -1,125 +1,212 @@
-//! Entities and the parsing of one raw JSON record into a validated record, with every problem listed.
+//! What every record type declares once — its wire twin, its parse, and its stored columns — and
+//! what is derived from that for any entity: field names, JSON-shape messages, parsing raw JSON.
+//!
+//! Every record has an `erp_id` (first on the wire) and a `source_updated_at` (last): the run
+//! protocol pages, upserts and sweeps by them, so the [`Record`] trait gives them directly. The
+//! fields in between are the entity's own and are listed in [`Record::COLUMNS`], in wire order,
+//! each with how it is stored; the store builds its statements from that list alone.
 
-use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::contract::{Contract, ContractWire};
-use crate::influencer::{Influencer, InfluencerWire};
+use crate::fields::ErpId;
 use crate::problems::RecordProblems;
+use crate::registry::Registered;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Entity {
-    Influencers,
-    Contracts,
+/// A record type of one entity. Implemented once, in the entity's folder.
+pub trait Record:
+    Registered + Clone + PartialEq + Debug + Serialize + DeserializeOwned + Send + Sync + 'static
+{
+    /// The record exactly as it travels as JSON; every field optional, so that every problem of a
+    /// record is found and reported at once.
+    type Wire: Serialize + DeserializeOwned + Clone + Debug + PartialEq + Default + Send + Sync;
+
+    /// The entity's own fields, between `erp_id` and `source_updated_at`, in wire order. Each is a
+    /// column of the entity's table with the same name.
+    const COLUMNS: &'static [Column<Self>];
+
+    /// The only way to make a record: every field validated, every problem listed.
+    fn parse(wire: Self::Wire) -> Result<Self, RecordProblems>;
+
+    /// The record in its canonical wire form.
+    fn to_wire(&self) -> Self::Wire;
+
+    fn erp_id(&self) -> ErpId;
+
+    /// When the ERP last changed the record: the stale-data rule and the sweep compare by it.
+    fn source_updated_at(&self) -> DateTime<Utc>;
 }
 
-impl Entity {
-    pub const ALL: [Entity; 2] = [Entity::Influencers, Entity::Contracts];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Entity::Influencers => "influencers",
-            Entity::Contracts => "contracts",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        match raw {
-            "influencers" => Ok(Entity::Influencers),
-            "contracts" => Ok(Entity::Contracts),
-            other => Err(format!(
-                "{other:?} is not an entity; expected influencers or contracts"
-            )),
-        }
-    }
-
-    /// The record's fields in their canonical (wire) order.
-    pub fn field_names(self) -> &'static [&'static str] {
-        match self {
-            Entity::Influencers => &[
-                "erp_id",
-                "name",
-                "handle",
-                "email",
-                "phone",
-                "platform",
-                "followers",
-                "document",
-                "city",
-                "state",
-                "status",
-                "source_updated_at",
-            ],
-            Entity::Contracts => &[
-                "erp_id",
-                "influencer_erp_id",
-                "campaign",
-                "amount",
-                "currency",
-                "starts_on",
-                "ends_on",
-                "status",
-                "source_updated_at",
-            ],
-        }
-    }
+/// One stored field of a record: its name, and how to read its value from a parsed record. The
+/// constructors fix the column's kind, so the kind and the value always agree.
+pub struct Column<R: 'static> {
+    name: &'static str,
+    read: Read<R>,
 }
 
-impl std::fmt::Display for Entity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+enum Read<R: 'static> {
+    Integer(fn(&R) -> i64),
+    Text(for<'a> fn(&'a R) -> &'a str),
+    OptionalText(for<'a> fn(&'a R) -> Option<&'a str>),
+    Decimal(fn(&R) -> Decimal),
+    Date(fn(&R) -> NaiveDate),
 }
 
-/// The JSON type a field travels as: keys and counts are numbers, everything else is text.
-fn json_kind(field: &str) -> JsonKind {
-    match field {
-        "erp_id" | "influencer_erp_id" | "followers" => JsonKind::Integer,
-        _ => JsonKind::Text,
-    }
+/// How a column is stored and travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// `BIGINT`; a JSON number.
+    Integer,
+    /// `VARCHAR`/`CHAR`, never empty; a JSON string.
+    Text,
+    /// `VARCHAR … NULL`; a JSON string or null.
+    OptionalText,
+    /// `DECIMAL`; a decimal string such as `"1234.50"`, never a float.
+    Decimal,
+    /// `DATE`; `YYYY-MM-DD`.
+    Date,
 }
 
-#[derive(Clone, Copy)]
-enum JsonKind {
+/// The value of one column of one record, ready to be bound to a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnValue<'a> {
+    Integer(i64),
+    Text(&'a str),
+    OptionalText(Option<&'a str>),
+    Decimal(Decimal),
+    Date(NaiveDate),
+}
+
+/// The JSON type a field travels as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonKind {
     Integer,
     Text,
 }
 
-/// Parses one record of `entity` from its raw JSON.
-///
-/// The typed path is tried first because it is the common case and costs one pass; only a record
-/// that does not even have the right shape is looked at again to say what is wrong with it.
-pub fn parse_influencer(raw: &RawValue) -> Result<Influencer, RecordProblems> {
-    match serde_json::from_str::<InfluencerWire>(raw.get()) {
-        Ok(wire) => Influencer::parse(wire),
-        Err(_) => Err(describe_shape(Entity::Influencers, raw)),
+impl<R> Column<R> {
+    pub const fn integer(name: &'static str, read: fn(&R) -> i64) -> Self {
+        Self {
+            name,
+            read: Read::Integer(read),
+        }
+    }
+
+    pub const fn text(name: &'static str, read: for<'a> fn(&'a R) -> &'a str) -> Self {
+        Self {
+            name,
+            read: Read::Text(read),
+        }
+    }
+
+    pub const fn optional_text(
+        name: &'static str,
+        read: for<'a> fn(&'a R) -> Option<&'a str>,
+    ) -> Self {
+        Self {
+            name,
+            read: Read::OptionalText(read),
+        }
+    }
+
+    pub const fn decimal(name: &'static str, read: fn(&R) -> Decimal) -> Self {
+        Self {
+            name,
+            read: Read::Decimal(read),
+        }
+    }
+
+    pub const fn date(name: &'static str, read: fn(&R) -> NaiveDate) -> Self {
+        Self {
+            name,
+            read: Read::Date(read),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn kind(&self) -> ColumnKind {
+        match self.read {
+            Read::Integer(_) => ColumnKind::Integer,
+            Read::Text(_) => ColumnKind::Text,
+            Read::OptionalText(_) => ColumnKind::OptionalText,
+            Read::Decimal(_) => ColumnKind::Decimal,
+            Read::Date(_) => ColumnKind::Date,
+        }
+    }
+
+    pub fn value<'a>(&self, record: &'a R) -> ColumnValue<'a> {
+        match self.read {
+            Read::Integer(read) => ColumnValue::Integer(read(record)),
+            Read::Text(read) => ColumnValue::Text(read(record)),
+            Read::OptionalText(read) => ColumnValue::OptionalText(read(record)),
+            Read::Decimal(read) => ColumnValue::Decimal(read(record)),
+            Read::Date(read) => ColumnValue::Date(read(record)),
+        }
     }
 }
 
-pub fn parse_contract(raw: &RawValue) -> Result<Contract, RecordProblems> {
-    match serde_json::from_str::<ContractWire>(raw.get()) {
-        Ok(wire) => Contract::parse(wire),
-        Err(_) => Err(describe_shape(Entity::Contracts, raw)),
+impl ColumnKind {
+    pub fn json(self) -> JsonKind {
+        match self {
+            ColumnKind::Integer => JsonKind::Integer,
+            ColumnKind::Text
+            | ColumnKind::OptionalText
+            | ColumnKind::Decimal
+            | ColumnKind::Date => JsonKind::Text,
+        }
+    }
+}
+
+/// The key every record starts with, and the timestamp it ends with, on the wire.
+pub const KEY_FIELD: &str = "erp_id";
+pub const TIMESTAMP_FIELD: &str = "source_updated_at";
+
+/// Every field of `R` in wire order, each with its JSON type.
+pub fn fields<R: Record>() -> impl Iterator<Item = (&'static str, JsonKind)> {
+    std::iter::once((KEY_FIELD, JsonKind::Integer))
+        .chain(R::COLUMNS.iter().map(|c| (c.name(), c.kind().json())))
+        .chain(std::iter::once((TIMESTAMP_FIELD, JsonKind::Text)))
+}
+
+/// The field names of `R` in wire order: the canonical columns an ERP statement returns.
+pub fn field_names<R: Record>() -> Vec<&'static str> {
+    fields::<R>().map(|(name, _)| name).collect()
+}
+
+/// Parses one record of `R` from its raw JSON.
+///
+/// The typed path is tried first because it is the common case and costs one pass; only a record
+/// that does not even have the right shape is looked at again to say what is wrong with it.
+pub fn parse_raw<R: Record>(raw: &RawValue) -> Result<R, RecordProblems> {
+    match serde_json::from_str::<R::Wire>(raw.get()) {
+        Ok(wire) => R::parse(wire),
+        Err(_) => Err(describe_shape::<R>(raw)),
     }
 }
 
 /// Explains, field by field, why a record does not have the shape of its entity.
-fn describe_shape(entity: Entity, raw: &RawValue) -> RecordProblems {
+fn describe_shape<R: Record>(raw: &RawValue) -> RecordProblems {
     let mut problems = RecordProblems::default();
     let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(raw.get())
     else {
         problems.add("record", "must be a JSON object");
         return problems;
     };
-    let known = entity.field_names();
     for key in map.keys() {
-        if !known.contains(&key.as_str()) {
-            problems.add(key, format!("is not a field of {entity}"));
+        if !fields::<R>().any(|(name, _)| name == key) {
+            problems.add(key, format!("is not a field of {}", R::ENTITY));
         }
     }
-    for name in known {
-        match (map.get(*name), json_kind(name)) {
+    for (name, kind) in fields::<R>() {
+        match (map.get(name), kind) {
             (None | Some(serde_json::Value::Null), _)
             | (Some(serde_json::Value::String(_)), JsonKind::Text) => {}
             (Some(serde_json::Value::Number(n)), JsonKind::Integer) if n.is_i64() => {}
@@ -133,76 +220,22 @@ fn describe_shape(entity: Entity, raw: &RawValue) -> RecordProblems {
     problems
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn raw(json: &str) -> Box<RawValue> {
-        RawValue::from_string(json.to_owned()).unwrap()
-    }
-
-    #[test]
-    fn every_problem_of_a_record_is_listed_by_field() {
-        let problems = parse_influencer(&raw(
-            r#"{"erp_id": 0, "name": "", "platform": "myspace", "followers": -1, "document": "123",
-                "state": "ZZ", "status": "active", "source_updated_at": "yesterday", "email": "x@"}"#,
-        ))
-        .unwrap_err();
-        let fields: Vec<&str> = problems.items().iter().map(|p| p.field.as_str()).collect();
-        for expected in [
-            "erp_id",
-            "name",
-            "handle",
-            "email",
-            "platform",
-            "followers",
-            "document",
-            "city",
-            "state",
-            "source_updated_at",
-        ] {
-            assert!(
-                fields.contains(&expected),
-                "{expected} missing from {fields:?}"
-            );
+/// Serializes a record as its wire form and reads it back through [`Record::parse`], so a job
+/// read from the queue is validated again and can never hold an invalid record.
+macro_rules! serde_via_wire {
+    ($record:ty) => {
+        impl serde::Serialize for $record {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                $crate::record::Record::to_wire(self).serialize(serializer)
+            }
         }
-    }
 
-    #[test]
-    fn unknown_fields_and_wrong_types_are_named() {
-        let problems = parse_contract(&raw(r#"{"erp_id": "7", "colour": "red"}"#)).unwrap_err();
-        let text = problems.to_string();
-        assert!(
-            text.contains("colour: is not a field of contracts"),
-            "{text}"
-        );
-        assert!(text.contains("erp_id: must be a whole number"), "{text}");
-    }
-
-    #[test]
-    fn a_contract_ending_before_it_starts_is_refused() {
-        let problems = parse_contract(&raw(
-            r#"{"erp_id": 1, "influencer_erp_id": 2, "campaign": "Verão", "amount": "10.00",
-                "starts_on": "2024-02-01", "ends_on": "2024-01-01", "status": "active",
-                "source_updated_at": "2024-01-01T00:00:00Z"}"#,
-        ))
-        .unwrap_err();
-        assert!(problems
-            .to_string()
-            .contains("ends_on: 2024-01-01 is before starts_on 2024-02-01"));
-    }
-
-    #[test]
-    fn a_valid_contract_defaults_to_brl_and_round_trips() {
-        let contract = parse_contract(&raw(
-            r#"{"erp_id": 1, "influencer_erp_id": 2, "campaign": "Verão", "amount": "1234.50",
-                "starts_on": "2024-01-01", "ends_on": "2024-12-31", "status": "active",
-                "source_updated_at": "2024-01-01T00:00:00.5-03:00"}"#,
-        ))
-        .unwrap();
-        assert_eq!(contract.currency(), "BRL");
-        let again: Contract =
-            serde_json::from_str(&serde_json::to_string(&contract).unwrap()).unwrap();
-        assert_eq!(again, contract);
-    }
+        impl<'de> serde::Deserialize<'de> for $record {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let wire = <$record as $crate::record::Record>::Wire::deserialize(deserializer)?;
+                <$record as $crate::record::Record>::parse(wire).map_err(serde::de::Error::custom)
+            }
+        }
+    };
 }
+pub(crate) use serde_via_wire;

@@ -76,6 +76,16 @@ impl RunStatus {
             RunStatus::Completed | RunStatus::Aborted | RunStatus::Failed
         )
     }
+
+    /// Whether the run is still moving by itself: receiving batches, applying its jobs, or
+    /// sweeping. A client that declared a run's end waits while this holds; a held run waits for
+    /// an operator instead.
+    pub fn in_progress(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Open | RunStatus::Closing | RunStatus::Sweeping
+        )
+    }
 }
 
 /// Stored as text in `sync_runs`; read back through these.
@@ -98,11 +108,3 @@ macro_rules! text_column {
 }
 
 text_column!(RunMode, RunStatus);
-
-impl TryFrom<String> for super::Entity {
-    type Error = String;
-
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(&raw)
-    }
-}

@@ -2,9 +2,8 @@
 
 use sqlx::{MySqlConnection, MySqlPool};
 
-use crate::upserts::{upsert_contracts, upsert_influencers};
-use records::job::{ApplyBatch, Records};
-use records::RunMode;
+use crate::upserts::{upsert_records, RunStamp};
+use records::job::ApplyBatch;
 
 /// What applying a job did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,16 +55,11 @@ pub async fn claim_job(
     Ok(done.rows_affected() == 1)
 }
 
-/// Upserts the records of `job` into their table, stamping them with the run if it is a full run.
-pub async fn upsert_records(
-    conn: &mut MySqlConnection,
-    job: &ApplyBatch,
-    records: &Records,
-) -> Result<u64, sqlx::Error> {
-    let full_run = (job.mode == RunMode::Full).then_some(job.run_id);
-    match records {
-        Records::Influencers(rows) => upsert_influencers(conn, rows, full_run).await,
-        Records::Contracts(rows) => upsert_contracts(conn, rows, full_run).await,
+/// The stamp of the job's rows: its run, and whether that run is full.
+pub fn stamp_of(job: &ApplyBatch) -> RunStamp {
+    RunStamp {
+        run_id: job.run_id,
+        mode: job.mode,
     }
 }
 
@@ -80,7 +74,7 @@ pub async fn apply_job(pool: &MySqlPool, job: &ApplyBatch) -> Result<Applied, sq
         tx.rollback().await?;
         return Ok(Applied::AlreadyApplied);
     }
-    upsert_records(&mut tx, job, &job.records).await?;
+    upsert_records(&mut tx, &job.records, stamp_of(job)).await?;
     tx.commit().await?;
     Ok(Applied::Loaded {
         records: job.records.len(),

@@ -1,8 +1,8 @@
 //! Batches received by runs: idempotent receipt, and the rejected records they carried.
 
-use serde::Serialize;
-use sqlx::{MySqlPool, Row};
+use sqlx::{MySql, MySqlPool, Row};
 
+use records::api::{RejectedRecord, RejectionStage};
 use records::{Entity, RecordProblems};
 
 /// A batch already on file for `(run_id, seq)`.
@@ -13,14 +13,59 @@ pub struct StoredBatch {
     pub response: String,
 }
 
-/// One record refused by validation, as stored and as shown to operators.
-#[derive(Debug, Clone, Serialize)]
+/// One record refused, as it is stored.
+#[derive(Debug, Clone)]
 pub struct Rejection {
     pub record_index: i32,
     pub erp_id: Option<i64>,
     pub problems: RecordProblems,
-    #[serde(skip)]
+    /// The record as it came, JSON.
     pub payload: String,
+}
+
+/// Stores a refusal once: a redelivered job or a replayed batch finds its row already there.
+async fn insert_rejection<'e>(
+    executor: impl sqlx::Executor<'e, Database = MySql>,
+    run_id: i64,
+    entity: Entity,
+    batch_seq: i64,
+    stage: RejectionStage,
+    rejection: &Rejection,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT IGNORE INTO rejected_records (run_id, entity, batch_seq, record_index, erp_id, stage, problems, payload) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(run_id)
+    .bind(entity.as_str())
+    .bind(batch_seq)
+    .bind(rejection.record_index)
+    .bind(rejection.erp_id)
+    .bind(stage.as_str())
+    .bind(serde_json::to_string(&rejection.problems).unwrap_or_default())
+    .bind(&rejection.payload)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Stores a record of a job that the database refused, with the database's reason.
+pub async fn store_refused_record(
+    pool: &MySqlPool,
+    run_id: i64,
+    entity: Entity,
+    batch_seq: i64,
+    rejection: &Rejection,
+) -> Result<(), sqlx::Error> {
+    insert_rejection(
+        pool,
+        run_id,
+        entity,
+        batch_seq,
+        RejectionStage::Database,
+        rejection,
+    )
+    .await
 }
 
 /// Counts of a batch, fixed when it is first received.
@@ -87,18 +132,14 @@ pub async fn file_pending_batch(
         other => other?,
     };
     for rejection in rejections {
-        sqlx::query(
-            "INSERT IGNORE INTO rejected_records (run_id, entity, batch_seq, record_index, erp_id, stage, problems, payload) \
-             VALUES (?, ?, ?, ?, ?, 'validation', ?, ?)",
+        insert_rejection(
+            &mut *tx,
+            run_id,
+            entity,
+            seq,
+            RejectionStage::Validation,
+            rejection,
         )
-        .bind(run_id)
-        .bind(entity.as_str())
-        .bind(seq)
-        .bind(rejection.record_index)
-        .bind(rejection.erp_id)
-        .bind(serde_json::to_string(&rejection.problems).unwrap_or_default())
-        .bind(&rejection.payload)
-        .execute(&mut *tx)
         .await?;
     }
     tx.commit().await?;
@@ -133,33 +174,37 @@ pub async fn mark_batch_enqueued(
     tx.commit().await
 }
 
-/// A stored rejected record, for operators.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct RejectedRecord {
-    pub id: i64,
-    pub run_id: i64,
-    pub entity: String,
-    pub batch_seq: i64,
-    pub record_index: i32,
-    pub erp_id: Option<i64>,
-    pub stage: String,
-    #[sqlx(json)]
-    pub problems: serde_json::Value,
-    #[sqlx(json)]
-    pub payload: serde_json::Value,
-}
-
 pub async fn rejected_records_of_run(
     pool: &MySqlPool,
     run_id: i64,
     limit: i64,
 ) -> Result<Vec<RejectedRecord>, sqlx::Error> {
-    sqlx::query_as(
+    let rows = sqlx::query(
         "SELECT id, run_id, entity, batch_seq, record_index, erp_id, stage, problems, payload \
          FROM rejected_records WHERE run_id = ? ORDER BY batch_seq, record_index LIMIT ?",
     )
     .bind(run_id)
     .bind(limit)
     .fetch_all(pool)
-    .await
+    .await?;
+    rows.iter().map(rejected_record).collect()
+}
+
+fn rejected_record(row: &sqlx::mysql::MySqlRow) -> Result<RejectedRecord, sqlx::Error> {
+    let decode = |e: String| sqlx::Error::Decode(e.into());
+    let json = |column: &str| -> Result<serde_json::Value, sqlx::Error> {
+        let text: String = row.try_get(column)?;
+        serde_json::from_str(&text).map_err(|e| decode(e.to_string()))
+    };
+    Ok(RejectedRecord {
+        id: row.try_get("id")?,
+        run_id: row.try_get("run_id")?,
+        entity: Entity::parse(&row.try_get::<String, _>("entity")?).map_err(decode)?,
+        batch_seq: row.try_get("batch_seq")?,
+        record_index: row.try_get("record_index")?,
+        erp_id: row.try_get("erp_id")?,
+        stage: RejectionStage::parse(&row.try_get::<String, _>("stage")?).map_err(decode)?,
+        problems: serde_json::from_value(json("problems")?).map_err(|e| decode(e.to_string()))?,
+        payload: json("payload")?,
+    })
 }

@@ -1,19 +1,25 @@
 //! The dead-letter table: jobs that failed for good, kept whole so an operator can replay them.
 
-use serde::Serialize;
-use sqlx::MySqlPool;
+use sqlx::mysql::MySqlRow;
+use sqlx::{MySqlPool, Row};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct DeadLetter {
-    pub id: i64,
-    pub job_kind: String,
-    pub job_key: String,
-    pub run_id: Option<i64>,
-    pub attempts: i32,
-    pub last_error: String,
-    pub payload: String,
-    pub failed_at: chrono::NaiveDateTime,
-    pub replayed_at: Option<chrono::NaiveDateTime>,
+use records::api::DeadLetter;
+
+const DEAD_LETTER_SELECT: &str = "SELECT id, job_kind, job_key, run_id, attempts, last_error, \
+    payload, failed_at, replayed_at FROM dead_letters";
+
+fn dead_letter(row: &MySqlRow) -> Result<DeadLetter, sqlx::Error> {
+    Ok(DeadLetter {
+        id: row.try_get("id")?,
+        job_kind: row.try_get("job_kind")?,
+        job_key: row.try_get("job_key")?,
+        run_id: row.try_get("run_id")?,
+        attempts: row.try_get("attempts")?,
+        last_error: row.try_get("last_error")?,
+        payload: row.try_get("payload")?,
+        failed_at: row.try_get("failed_at")?,
+        replayed_at: row.try_get("replayed_at")?,
+    })
 }
 
 pub struct NewDeadLetter<'a> {
@@ -48,24 +54,26 @@ pub async fn list_dead_letters(
     only_pending: bool,
     limit: i64,
 ) -> Result<Vec<DeadLetter>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, job_kind, job_key, run_id, attempts, last_error, payload, failed_at, replayed_at \
-         FROM dead_letters WHERE (? = FALSE OR replayed_at IS NULL) ORDER BY id DESC LIMIT ?",
-    )
+    sqlx::query(&format!(
+        "{DEAD_LETTER_SELECT} WHERE (? = FALSE OR replayed_at IS NULL) ORDER BY id DESC LIMIT ?"
+    ))
     .bind(only_pending)
     .bind(limit)
     .fetch_all(pool)
-    .await
+    .await?
+    .iter()
+    .map(dead_letter)
+    .collect()
 }
 
 pub async fn get_dead_letter(pool: &MySqlPool, id: i64) -> Result<Option<DeadLetter>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, job_kind, job_key, run_id, attempts, last_error, payload, failed_at, replayed_at \
-         FROM dead_letters WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await
+    sqlx::query(&format!("{DEAD_LETTER_SELECT} WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(dead_letter)
+        .transpose()
 }
 
 /// Marks a letter replayed; false when it already was (a replay happens once).

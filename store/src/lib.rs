@@ -3,13 +3,16 @@
 
 pub mod apply;
 pub mod batches;
+pub mod columns;
 pub mod dead_letters;
 pub mod failure;
 pub mod lifecycle;
 pub mod migrate;
+pub mod open;
 pub mod ops;
 pub mod read_back;
 pub mod runs;
+pub mod settings;
 pub mod sweep;
 pub mod upserts;
 
@@ -19,17 +22,15 @@ use std::time::Duration;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::{ConnectOptions, Executor, MySqlPool};
 
-/// Connects to `url`, creating its database when missing, and brings the schema up to date.
+pub use open::{open, OpenError, Schema};
+pub use settings::{MySqlArgs, MySqlSettings, RunRulesArgs, SchemaArgs, SslMode};
+
+/// Connects to `url`, creating its database when missing, and brings the schema up to date; for
+/// tests and tools, which build the URL in code. Binaries use [`open`] with their settings.
 ///
 /// Safe when the API and workers start together: see [`migrate::migrate`].
-pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Result<MySqlPool> {
-    let options = MySqlConnectOptions::from_str(url)?;
-    if let Some(database) = options.get_database() {
-        create_database_if_missing(&options, database).await?;
-    }
-    let pool = connect(options, max_connections).await?;
-    migrate::migrate(&pool).await?;
-    Ok(pool)
+pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<MySqlPool, OpenError> {
+    open(&MySqlSettings::new(url), max_connections, Schema::Migrate).await
 }
 
 /// A pool on an existing database, without touching its schema.
@@ -47,25 +48,9 @@ pub async fn connect(
         .await
 }
 
-async fn create_database_if_missing(
-    options: &MySqlConnectOptions,
-    database: &str,
-) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        database
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_'),
-        "database name {database:?} must be letters, digits and underscores"
-    );
-    let mut server = options
-        .clone()
-        .database("information_schema")
-        .connect()
-        .await?;
-    server
-        .execute(format!("CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").as_str())
-        .await?;
-    Ok(())
+/// Whether MySQL answers a statement: the readiness probe.
+pub async fn ping(pool: &MySqlPool) -> bool {
+    sqlx::query("SELECT 1").execute(pool).await.is_ok()
 }
 
 /// Drops the database named in `url` (tests and the bench own theirs); the server must answer.

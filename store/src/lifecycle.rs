@@ -1,5 +1,5 @@
-//! Deciding when a closing run is finished (every declared batch received, every job applied), and
-//! when an open or closing run has been abandoned.
+//! Moving a closing run on once it is finished (every declared batch received, every job applied)
+//! with its change summary counted, and failing open or closing runs that were abandoned.
 
 use std::time::Duration;
 
@@ -7,11 +7,12 @@ use chrono::NaiveDateTime;
 use sqlx::MySqlPool;
 
 use crate::runs::{get_run, highest_seq, transition};
+use records::api::RunView;
 use records::{Entity, RunMode, RunStatus};
 
-/// Where a settle attempt left the run.
+/// Where an attempt to move a closing run on left it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Settled {
+pub enum Advance {
     /// The run is not closing (still open, or already past this point): nothing to do.
     NotClosing,
     /// Batches or jobs are still outstanding.
@@ -24,16 +25,17 @@ pub enum Settled {
     ReadyToSweep,
 }
 
-/// Checks a closing run against its declared end and moves it on when it is done.
+/// Checks a closing run against its declared end and moves it on when it is done, counting what
+/// it changed first.
 ///
 /// Safe to call from any number of places at once: the status moves by a conditional update, so
 /// only one caller wins each transition.
-pub async fn settle_run(pool: &MySqlPool, run_id: i64) -> Result<Settled, sqlx::Error> {
+pub async fn advance_closing_run(pool: &MySqlPool, run_id: i64) -> Result<Advance, sqlx::Error> {
     let Some(run) = get_run(pool, run_id).await? else {
-        return Ok(Settled::NotClosing);
+        return Ok(Advance::NotClosing);
     };
     if run.status != RunStatus::Closing {
-        return Ok(Settled::NotClosing);
+        return Ok(Advance::NotClosing);
     }
     let declared_batches = run.declared_batches.unwrap_or(0);
     let declared_records = run.declared_records.unwrap_or(0);
@@ -59,20 +61,50 @@ pub async fn settle_run(pool: &MySqlPool, run_id: i64) -> Result<Settled, sqlx::
             Some(&reason),
         )
         .await?;
-        return Ok(Settled::Failed(reason));
+        return Ok(Advance::Failed(reason));
     }
     if run.received_batches < declared_batches || run.jobs_applied < run.jobs_enqueued {
-        return Ok(Settled::Waiting);
+        return Ok(Advance::Waiting);
     }
-    let (next, settled) = match run.mode {
-        RunMode::Incremental => (RunStatus::Completed, Settled::Completed),
-        RunMode::Full => (RunStatus::Sweeping, Settled::ReadyToSweep),
+    record_changes(pool, &run).await?;
+    let (next, advance) = match run.mode {
+        RunMode::Incremental => (RunStatus::Completed, Advance::Completed),
+        RunMode::Full => (RunStatus::Sweeping, Advance::ReadyToSweep),
     };
     if transition(pool, run_id, &[RunStatus::Closing], next, None).await? {
-        Ok(settled)
+        Ok(advance)
     } else {
-        Ok(Settled::NotClosing)
+        Ok(Advance::NotClosing)
     }
+}
+
+/// Counts, once every job of the run is applied, the rows it inserted (new) and the rows whose
+/// `source_updated_at` it moved forward (changed); the rest of what it loaded is unchanged. The
+/// upserts marked those rows as they went, so this is one read of an index, not of the records.
+async fn record_changes(pool: &MySqlPool, run: &RunView) -> Result<(), sqlx::Error> {
+    let (moved, new): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(first_run_id = ?), 0) AS SIGNED) FROM {} \
+         WHERE changed_run_id = ?",
+        run.entity.table()
+    ))
+    .bind(run.run_id)
+    .bind(run.run_id)
+    .fetch_one(pool)
+    .await?;
+    let changed = moved - new;
+    // A record sent twice in one run is loaded twice but moves its row once.
+    let unchanged = (run.loaded_records - moved).max(0);
+    sqlx::query(
+        "UPDATE sync_runs SET new_records = ?, changed_records = ?, unchanged_records = ? \
+         WHERE id = ? AND status = 'closing'",
+    )
+    .bind(new)
+    .bind(changed)
+    .bind(unchanged)
+    .bind(run.run_id)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// A run failed for want of progress, as its entity's next run and the operators learn of it.

@@ -1,55 +1,52 @@
 //! The run repository: creating runs, reading their progress, and moving them between statuses.
 
 use chrono::NaiveDateTime;
-use serde::Serialize;
-use sqlx::{FromRow, MySqlPool};
+use sqlx::mysql::MySqlRow;
+use sqlx::{FromRow, MySqlPool, Row};
 
+use records::api::RunView;
 use records::{Entity, RunMode, RunStatus};
-
-/// A run as operators and integrators see it.
-#[derive(Debug, Clone, Serialize, FromRow)]
-pub struct RunView {
-    pub run_id: i64,
-    /// Part of every queue key of the run (see the migration that added it); internal.
-    #[serde(skip)]
-    pub nonce: String,
-    #[sqlx(try_from = "String")]
-    pub entity: Entity,
-    #[sqlx(try_from = "String")]
-    pub mode: RunMode,
-    #[sqlx(try_from = "String")]
-    pub status: RunStatus,
-    pub status_reason: Option<String>,
-    pub declared_batches: Option<i64>,
-    pub declared_records: Option<i64>,
-    pub received_batches: i64,
-    pub received_records: i64,
-    pub accepted_records: i64,
-    pub rejected_records: i64,
-    pub jobs_enqueued: i64,
-    pub jobs_applied: i64,
-    /// Records written to MySQL by applied jobs.
-    pub loaded_records: i64,
-    /// Records the database refused while applying; validation rejections are in `rejected_records`.
-    pub db_rejected_records: i64,
-    /// An operator approved a sweep above the share threshold.
-    pub sweep_approved: bool,
-    /// Rows this run's sweep deleted.
-    pub swept_rows: i64,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub finished_at: Option<NaiveDateTime>,
-}
 
 // Progress comes from run_jobs through correlated subqueries, which use its primary key and so
 // touch only the run's own rows.
-const RUN_SELECT: &str = "SELECT r.id AS run_id, r.nonce, r.entity, r.mode, r.status, r.status_reason, \
+const RUN_SELECT: &str = "SELECT r.id AS run_id, r.entity, r.mode, r.status, r.status_reason, \
     r.declared_batches, r.declared_records, r.received_batches, r.received_records, \
     r.accepted_records, r.rejected_records, r.jobs_enqueued, \
     (SELECT COUNT(*) FROM run_jobs j WHERE j.run_id = r.id) AS jobs_applied, \
     (SELECT CAST(COALESCE(SUM(j.loaded), 0) AS SIGNED) FROM run_jobs j WHERE j.run_id = r.id) AS loaded_records, \
     (SELECT CAST(COALESCE(SUM(j.rejected), 0) AS SIGNED) FROM run_jobs j WHERE j.run_id = r.id) AS db_rejected_records, \
+    r.new_records, r.changed_records, r.unchanged_records, \
     r.sweep_approved, r.swept_rows, r.created_at, r.updated_at, r.finished_at FROM sync_runs r";
+
+fn run_view(row: &MySqlRow) -> Result<RunView, sqlx::Error> {
+    let text = |name: &str| row.try_get::<String, _>(name);
+    let decode = |e: String| sqlx::Error::Decode(e.into());
+    Ok(RunView {
+        run_id: row.try_get("run_id")?,
+        entity: Entity::parse(&text("entity")?).map_err(decode)?,
+        mode: RunMode::parse(&text("mode")?).map_err(decode)?,
+        status: RunStatus::parse(&text("status")?).map_err(decode)?,
+        status_reason: row.try_get("status_reason")?,
+        declared_batches: row.try_get("declared_batches")?,
+        declared_records: row.try_get("declared_records")?,
+        received_batches: row.try_get("received_batches")?,
+        received_records: row.try_get("received_records")?,
+        accepted_records: row.try_get("accepted_records")?,
+        rejected_records: row.try_get("rejected_records")?,
+        jobs_enqueued: row.try_get("jobs_enqueued")?,
+        jobs_applied: row.try_get("jobs_applied")?,
+        loaded_records: row.try_get("loaded_records")?,
+        db_rejected_records: row.try_get("db_rejected_records")?,
+        new_records: row.try_get("new_records")?,
+        changed_records: row.try_get("changed_records")?,
+        unchanged_records: row.try_get("unchanged_records")?,
+        sweep_approved: row.try_get("sweep_approved")?,
+        swept_rows: row.try_get("swept_rows")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateRunError {
@@ -126,10 +123,13 @@ fn new_nonce() -> String {
 }
 
 pub async fn get_run(pool: &MySqlPool, run_id: i64) -> Result<Option<RunView>, sqlx::Error> {
-    sqlx::query_as::<_, RunView>(&format!("{RUN_SELECT} WHERE r.id = ?"))
+    sqlx::query(&format!("{RUN_SELECT} WHERE r.id = ?"))
         .bind(run_id)
         .fetch_optional(pool)
-        .await
+        .await?
+        .as_ref()
+        .map(run_view)
+        .transpose()
 }
 
 /// The newest runs first, optionally of one entity or in one status.
@@ -139,7 +139,7 @@ pub async fn list_runs(
     status: Option<RunStatus>,
     limit: i64,
 ) -> Result<Vec<RunView>, sqlx::Error> {
-    sqlx::query_as::<_, RunView>(&format!(
+    sqlx::query(&format!(
         "{RUN_SELECT} WHERE (? IS NULL OR r.entity = ?) AND (? IS NULL OR r.status = ?) ORDER BY r.id DESC LIMIT ?"
     ))
     .bind(entity.map(Entity::as_str))
@@ -148,7 +148,10 @@ pub async fn list_runs(
     .bind(status.map(RunStatus::as_str))
     .bind(limit)
     .fetch_all(pool)
-    .await
+    .await?
+    .iter()
+    .map(run_view)
+    .collect()
 }
 
 /// Moves a run from one of `from` to `to`; false when it was in none of them (someone else moved it).
@@ -239,10 +242,10 @@ pub async fn get_run_head(pool: &MySqlPool, run_id: i64) -> Result<Option<RunHea
     .await
 }
 
-/// A run the worker's settler watches: a closing run to settle, or a sweeping one whose sweep
-/// must be queued.
+/// A run the worker's run watch looks at: a closing run to move on when it is done, or a sweeping
+/// one whose sweep must be queued.
 #[derive(Debug, Clone, FromRow)]
-pub struct UnsettledRun {
+pub struct WatchedRun {
     pub run_id: i64,
     pub nonce: String,
     #[sqlx(try_from = "String")]
@@ -251,11 +254,29 @@ pub struct UnsettledRun {
 }
 
 /// Runs that are `closing` or `sweeping`, oldest first, in one read.
-pub async fn unsettled_runs(pool: &MySqlPool) -> Result<Vec<UnsettledRun>, sqlx::Error> {
+pub async fn closing_or_sweeping_runs(pool: &MySqlPool) -> Result<Vec<WatchedRun>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id AS run_id, nonce, status, sweep_approved FROM sync_runs \
          WHERE status IN ('closing', 'sweeping') ORDER BY id",
     )
     .fetch_all(pool)
     .await
+}
+
+/// Lets a held sweep go ahead: marks it approved and moves the run back to `sweeping`, in one
+/// statement. False when the run was not held (someone else moved it meanwhile).
+pub async fn approve_held_sweep(
+    pool: &MySqlPool,
+    run_id: i64,
+    approved_by: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sync_runs SET sweep_approved = TRUE, status = 'sweeping', status_reason = ? \
+         WHERE id = ? AND status = 'held'",
+    )
+    .bind(format!("sweep approved by {approved_by}"))
+    .bind(run_id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

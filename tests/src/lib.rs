@@ -1,17 +1,26 @@
 //! Test harness: the real API and workers on port 0, against a fresh MariaDB database and a fresh
-//! Redis namespace per test, all removed again when the test ends (even when it fails).
+//! Redis namespace per test, all removed again when the test ends (even when it fails); helpers
+//! that speak the run protocol (`client`); and valid records of every entity (`fixtures`).
 
+pub mod child;
+mod client;
+pub mod fixtures;
+/// The dashboard's helpers: its seeded runs, a signed-in client.
+pub mod ops;
 pub mod proxy;
+pub mod scratch;
+
+pub use client::Refused;
+pub use fixtures::{campaign, contract, influencer, influencers};
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
+use records::Entity;
 use sqlx::MySqlPool;
 use tokio::sync::oneshot;
-
-use startup::config::Settings;
+use tokio::task::JoinHandle;
 
 pub const INGEST_TOKEN: &str = "ingest-token-for-tests";
 pub const OPS_TOKEN: &str = "ops-token-for-tests";
@@ -38,10 +47,56 @@ fn unique_suffix() -> String {
     )
 }
 
+/// What one test's API and workers read, built in code rather than from the environment.
+#[derive(Debug, Clone)]
+pub struct TestSettings {
+    pub mysql_url: String,
+    pub redis_url: String,
+    pub queue_namespace: String,
+    pub listen: SocketAddr,
+    pub api_keys: String,
+    pub worker_concurrency: usize,
+    pub max_body_bytes: usize,
+}
+
+impl TestSettings {
+    /// The API's settings.
+    pub fn api(&self) -> ingest_api::Settings {
+        ingest_api::Settings {
+            listen: self.listen,
+            metrics_listen: None,
+            mysql: store::MySqlSettings::new(&self.mysql_url),
+            migrate: true,
+            redis: queue::RedisSettings::new(&self.redis_url, &self.queue_namespace),
+            api_keys: ingest_api::auth::ApiKeys::parse(&self.api_keys).expect("test keys parse"),
+            ops: ingest_api::ops::OpsConfig::default(),
+            max_body_bytes: self.max_body_bytes,
+            sweep_max_share: 0.05,
+            run_idle_limit: Duration::from_hours(2),
+            shutdown_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// A worker process's settings; its HTTP listener, unused in tests, on a free port.
+    pub fn worker(&self) -> worker::Settings {
+        worker::Settings {
+            metrics_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            mysql: store::MySqlSettings::new(&self.mysql_url),
+            migrate: true,
+            redis: queue::RedisSettings::new(&self.redis_url, &self.queue_namespace),
+            concurrency: self.worker_concurrency,
+            job_attempts: 5,
+            sweep_max_share: 0.05,
+            run_idle_limit: Duration::from_hours(2),
+            shutdown_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// Settings for one test: its own database and queue namespace, both keys.
-pub fn test_settings() -> Settings {
+pub fn test_settings() -> TestSettings {
     let suffix = unique_suffix();
-    Settings {
+    TestSettings {
         mysql_url: format!("{}/dis_test_{suffix}", test_server_url()),
         redis_url: test_redis_url(),
         queue_namespace: format!("dis-test-{suffix}"),
@@ -52,7 +107,7 @@ pub fn test_settings() -> Settings {
             ingest_api::hash_token(OPS_TOKEN)
         ),
         worker_concurrency: 4,
-        ..Settings::default()
+        max_body_bytes: 16 * 1024 * 1024,
     }
 }
 
@@ -60,10 +115,10 @@ pub fn test_settings() -> Settings {
 pub struct TestApp {
     pub address: SocketAddr,
     pub pool: MySqlPool,
-    pub settings: Settings,
+    pub settings: TestSettings,
     pub http: reqwest::Client,
     stop_api: Option<oneshot::Sender<()>>,
-    stop_workers: Vec<oneshot::Sender<()>>,
+    stop_workers: Vec<(oneshot::Sender<()>, JoinHandle<()>)>,
 }
 
 impl TestApp {
@@ -77,13 +132,13 @@ impl TestApp {
         Self::spawn_with(test_settings(), false).await
     }
 
-    pub async fn spawn_with(settings: Settings, workers: bool) -> Self {
+    pub async fn spawn_with(settings: TestSettings, workers: bool) -> Self {
         // Logs only when asked for (RUST_LOG=worker=warn, say): the API's and workers' own lines.
-        if std::env::var_os("RUST_LOG").is_some() {
-            startup::telemetry::init(false);
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            let _ = startup::telemetry::init(startup::LogFormat::Text, &filter);
         }
         let (stop_api, stopped) = oneshot::channel::<()>();
-        let (address, _server) = ingest_api::serve(&settings, async {
+        let (address, _server) = ingest_api::serve(&settings.api(), async {
             let _ = stopped.await;
         })
         .await
@@ -108,8 +163,8 @@ impl TestApp {
     /// Starts a worker process's workers; each call adds one more, as a second host would.
     pub fn start_workers(&mut self) {
         let (stop, stopped) = oneshot::channel::<()>();
-        let settings = self.settings.clone();
-        tokio::spawn(async move {
+        let settings = self.settings.worker();
+        let worker = tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
                 Ok(())
@@ -118,108 +173,125 @@ impl TestApp {
                 eprintln!("workers stopped with an error: {e:?}");
             }
         });
-        self.stop_workers.push(stop);
+        self.stop_workers.push((stop, worker));
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
 
-    /// Sends `method path` with `token` and an optional JSON body; returns the status and JSON body.
-    pub async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-    ) -> (u16, Value) {
-        let mut request = self.http.request(method, self.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.expect("the API answers");
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    pub async fn create_run(&self, entity: &str, mode: &str) -> i64 {
-        let (status, body) = self
-            .call(
-                reqwest::Method::POST,
-                "/v1/runs",
-                Some(INGEST_TOKEN),
-                Some(&serde_json::json!({"entity": entity, "mode": mode})),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        body["run_id"].as_i64().expect("a run id")
-    }
-
-    pub async fn put_batch(&self, run_id: i64, seq: i64, records: &[Value]) -> (u16, Value) {
-        let body = serde_json::json!({ "records": records });
-        self.call(
-            reqwest::Method::PUT,
-            &format!("/v1/runs/{run_id}/batches/{seq}"),
-            Some(INGEST_TOKEN),
-            Some(&body),
-        )
-        .await
-    }
-
-    pub async fn complete(&self, run_id: i64, batches: i64, records: i64) -> (u16, Value) {
-        let body = serde_json::json!({ "batches": batches, "records": records });
-        self.call(
-            reqwest::Method::POST,
-            &format!("/v1/runs/{run_id}/complete"),
-            Some(INGEST_TOKEN),
-            Some(&body),
-        )
-        .await
-    }
-
-    pub async fn run(&self, run_id: i64) -> Value {
-        self.call(
-            reqwest::Method::GET,
-            &format!("/v1/runs/{run_id}"),
-            Some(INGEST_TOKEN),
-            None,
-        )
-        .await
-        .1
-    }
-
-    /// Waits until the run reaches one of `statuses` (panics after `timeout`).
-    pub async fn wait_for_status(
-        &self,
-        run_id: i64,
-        statuses: &[&str],
-        timeout: Duration,
-    ) -> Value {
-        let deadline = tokio::time::Instant::now() + timeout;
+    /// Applies every job the apply queue holds, with a worker process started for the purpose
+    /// and stopped again once the queue has none waiting, scheduled or in a worker's hands. For
+    /// tests without workers that need the queue drained at one point.
+    pub async fn apply_pending_jobs(&mut self) {
+        let before = self.stop_workers.len();
+        self.start_workers();
+        let deadline = tokio::time::Instant::now() + Duration::from_mins(1);
         loop {
-            let run = self.run(run_id).await;
-            if statuses.contains(&run["status"].as_str().unwrap_or("")) {
-                return run;
+            let left = self.jobs_in_apply_queue().await;
+            if left == 0 {
+                break;
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "run {run_id} did not reach {statuses:?}: {run}"
+                "{left} jobs still in the apply queue"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        for (stop, worker) in self.stop_workers.drain(before..) {
+            let _ = stop.send(());
+            let _ = worker.await;
+        }
+    }
+
+    /// Jobs of the apply queue not yet finished: waiting, scheduled, or held by a worker.
+    async fn jobs_in_apply_queue(&self) -> usize {
+        let redis = queue::connect_redis(&self.settings.redis_url)
+            .await
+            .expect("Redis answers");
+        let storage = queue::apply_batch_storage(redis, &self.settings.queue_namespace);
+        let config = storage.get_config();
+        let mut conn = redis::Client::open(self.settings.redis_url.as_str())
+            .expect("a Redis URL")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("Redis answers");
+        let waiting: usize = redis::cmd("LLEN")
+            .arg(config.active_jobs_list())
+            .query_async(&mut conn)
+            .await
+            .expect("the queue reads");
+        let scheduled: usize = redis::cmd("ZCARD")
+            .arg(config.scheduled_jobs_set())
+            .query_async(&mut conn)
+            .await
+            .expect("the queue reads");
+        let held_by_workers: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}:*", config.inflight_jobs_set()))
+            .query_async(&mut conn)
+            .await
+            .expect("the queue reads");
+        let mut held = 0;
+        for key in held_by_workers {
+            let jobs: usize = redis::cmd("SCARD")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .expect("the queue reads");
+            held += jobs;
+        }
+        waiting + scheduled + held
+    }
+
+    /// The run's nonce, which every job of the run carries (the API does not show it).
+    pub async fn nonce(&self, run_id: i64) -> String {
+        sqlx::query_scalar("SELECT nonce FROM sync_runs WHERE id = ?")
+            .bind(run_id)
+            .fetch_one(&self.pool)
+            .await
+            .expect("the run exists")
+    }
+
+    /// Waits until `times` separate requests for a MySQL lock were seen waiting on this test's
+    /// database, by watching the server's process list.
+    pub async fn wait_for_lock_requests(&self, times: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let (mut seen, mut waiting) = (0, false);
+        while seen < times {
+            let now: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+                 WHERE DB = DATABASE() AND INFO LIKE 'SELECT GET\\_LOCK%'",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .unwrap();
+            if now > 0 && !waiting {
+                seen += 1;
+            }
+            waiting = now > 0;
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "saw {seen} of {times} requests for the lock"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The keys MySQL holds for `entity`, ascending.
+    pub async fn keys(&self, entity: Entity) -> Vec<i64> {
+        sqlx::query_scalar(&format!(
+            "SELECT erp_id FROM {} ORDER BY erp_id",
+            entity.table()
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .expect("keys")
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        for stop in self.stop_workers.drain(..) {
+        for (stop, _) in self.stop_workers.drain(..) {
             let _ = stop.send(());
         }
         if let Some(stop) = self.stop_api.take() {
@@ -245,69 +317,3 @@ async fn cleanup(mysql_url: &str, redis_url: &str, namespace: &str) {
     let _ = store::drop_database(mysql_url).await;
     let _ = queue::clear_namespace(redis_url, namespace).await;
 }
-
-/// A valid influencer record as an integrator would post it.
-pub fn influencer(erp_id: i64, name: &str, updated_at: &str) -> Value {
-    serde_json::json!({
-        "erp_id": erp_id, "name": name, "handle": format!("@user{erp_id}"), "email": format!("user{erp_id}@example.com.br"),
-        "phone": "+55 11 91234-5678", "platform": "instagram", "followers": 1000 + erp_id, "document": "52998224725",
-        "city": "São Paulo", "state": "SP", "status": "active", "source_updated_at": updated_at
-    })
-}
-
-/// A valid contract record.
-pub fn contract(erp_id: i64, influencer_erp_id: i64, amount: &str) -> Value {
-    serde_json::json!({
-        "erp_id": erp_id, "influencer_erp_id": influencer_erp_id, "campaign": "Verão Ação", "amount": amount,
-        "currency": "BRL", "starts_on": "2026-01-01", "ends_on": "2026-03-31", "status": "active",
-        "source_updated_at": "2026-11-27T10:00:00.123456Z"
-    })
-}
-
-/// Influencers `1..=n`, all valid, stamped with `updated_at`.
-pub fn influencers(keys: impl IntoIterator<Item = i64>, updated_at: &str) -> Vec<Value> {
-    keys.into_iter()
-        .map(|k| influencer(k, &format!("Pessoa {k}"), updated_at))
-        .collect()
-}
-
-impl TestApp {
-    /// A whole run: create, post `batches` (numbered from 1), declare the true counts, wait until
-    /// the run is final or held.
-    pub async fn full_run(&self, entity: &str, batches: &[Vec<Value>]) -> Value {
-        let run_id = self.create_run(entity, "full").await;
-        let mut records = 0;
-        for (seq, batch) in batches.iter().enumerate() {
-            let (status, body) = self.put_batch(run_id, seq as i64 + 1, batch).await;
-            assert_eq!(status, 202, "{body}");
-            records += batch.len() as i64;
-        }
-        let (status, body) = self.complete(run_id, batches.len() as i64, records).await;
-        assert_eq!(status, 202, "{body}");
-        self.wait_for_status(
-            run_id,
-            &["completed", "held", "failed", "aborted"],
-            Duration::from_mins(1),
-        )
-        .await
-    }
-
-    /// The run's nonce, which every job of the run carries (the API does not show it).
-    pub async fn nonce(&self, run_id: i64) -> String {
-        sqlx::query_scalar("SELECT nonce FROM sync_runs WHERE id = ?")
-            .bind(run_id)
-            .fetch_one(&self.pool)
-            .await
-            .expect("the run exists")
-    }
-
-    pub async fn influencer_keys(&self) -> Vec<i64> {
-        sqlx::query_scalar("SELECT erp_id FROM influencers ORDER BY erp_id")
-            .fetch_all(&self.pool)
-            .await
-            .expect("keys")
-    }
-}
-
-/// The dashboard's helpers: its seeded runs, a signed-in client.
-pub mod ops;

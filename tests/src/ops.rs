@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use extractor::{sync_entity, ApiClient, Day, DemoDataset, DemoSize, SyncOptions};
-use records::{Entity, RunMode};
+use records::{Entity, RunMode, RunStatus};
 use serde_json::Value;
 
 use crate::{influencer, TestApp, INGEST_TOKEN};
@@ -13,6 +13,7 @@ use crate::{influencer, TestApp, INGEST_TOKEN};
 pub fn demo_influencers(count: usize) -> Vec<Value> {
     let size = DemoSize {
         influencers: count,
+        campaigns: 0,
         contracts: 0,
     };
     DemoDataset::new(size, Day::One)
@@ -25,6 +26,7 @@ pub fn demo_influencers(count: usize) -> Vec<Value> {
 pub async fn demo_full_run(app: &TestApp, count: usize) -> i64 {
     let size = DemoSize {
         influencers: count,
+        campaigns: 0,
         contracts: 0,
     };
     let client = ApiClient::new(app.url(""), INGEST_TOKEN);
@@ -60,23 +62,27 @@ pub fn invalid_influencer(erp_id: i64) -> Value {
 pub async fn held_full_run(app: &TestApp, keep: usize) -> i64 {
     let mut batch = demo_influencers(keep);
     batch.push(invalid_influencer(990_001));
-    let run = app.full_run("influencers", &[batch]).await;
-    assert_eq!(run["status"], "held", "{run}");
-    run["run_id"].as_i64().expect("a run id")
+    let run = app.full_run(Entity::Influencers, &[batch]).await;
+    assert_eq!(run.status, RunStatus::Held, "{run:?}");
+    run.run_id
 }
 
 /// An incremental run whose only job fails for good: its table lost a column while the job ran
 /// (the column is back on return). The run waits in `closing`; returns it and the dead letter.
 pub async fn dead_lettered_run(app: &TestApp, erp_id: i64) -> (i64, i64) {
-    let run_id = app.create_run("influencers", "incremental").await;
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Incremental)
+        .await
+        .run_id;
     alter(
         app,
         "ALTER TABLE influencers RENAME COLUMN handle TO handle_gone",
     )
     .await;
     let record = influencer(erp_id, "Volta Depois", "2026-11-27T10:00:00Z");
-    let (status, body) = app.put_batch(run_id, 1, &[record]).await;
-    assert_eq!(status, 202, "{body}");
+    app.put_batch(run_id, 1, &[record])
+        .await
+        .expect("the batch is taken");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let letter = loop {
         let found: Option<i64> =
@@ -99,8 +105,9 @@ pub async fn dead_lettered_run(app: &TestApp, erp_id: i64) -> (i64, i64) {
         "ALTER TABLE influencers RENAME COLUMN handle_gone TO handle",
     )
     .await;
-    let (status, body) = app.complete(run_id, 1, 1).await;
-    assert_eq!(status, 202, "{body}");
+    app.complete(run_id, 1, 1)
+        .await
+        .expect("the end is declared");
     (run_id, letter)
 }
 

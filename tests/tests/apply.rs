@@ -2,7 +2,8 @@
 
 use e2e::{influencer, TestApp};
 use queue::{ApplyBatch, Records};
-use records::{Influencer, RunMode};
+use records::api::RejectionStage;
+use records::{Entity, Influencer, RunMode};
 use serde_json::Value;
 use worker::{apply_batch, JobOutcome, RetryConfig};
 
@@ -33,7 +34,10 @@ fn quick_retries() -> RetryConfig {
 #[tokio::test]
 async fn a_job_delivered_twice_is_applied_and_counted_once() {
     let app = TestApp::spawn_without_workers().await;
-    let run_id = app.create_run("influencers", "incremental").await;
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Incremental)
+        .await
+        .run_id;
     let nonce = app.nonce(run_id).await;
     let job = job(
         run_id,
@@ -53,16 +57,16 @@ async fn a_job_delivered_twice_is_applied_and_counted_once() {
         JobOutcome::AlreadyApplied
     );
     let run = app.run(run_id).await;
-    assert_eq!(
-        (run["jobs_applied"].as_i64(), run["loaded_records"].as_i64()),
-        (Some(1), Some(2))
-    );
+    assert_eq!((run.jobs_applied, run.loaded_records), (1, 2));
 }
 
 #[tokio::test]
 async fn an_older_record_never_overwrites_a_newer_one_even_by_a_fraction_of_a_microsecond() {
     let app = TestApp::spawn_without_workers().await;
-    let run_id = app.create_run("influencers", "incremental").await;
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Incremental)
+        .await
+        .run_id;
     let nonce = app.nonce(run_id).await;
     let newer = job(
         run_id,
@@ -119,7 +123,10 @@ async fn rows_the_database_refuses_are_rejected_with_its_reason_and_the_others_l
         .execute(&app.pool)
         .await
         .unwrap();
-    let run_id = app.create_run("influencers", "incremental").await;
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Incremental)
+        .await
+        .run_id;
     let nonce = app.nonce(run_id).await;
     let records = [
         influencer(1, "Ana", "2026-11-27T10:00:00Z"),
@@ -140,28 +147,31 @@ async fn rows_the_database_refuses_are_rejected_with_its_reason_and_the_others_l
             rejected: 1
         }
     );
-    let keys: Vec<i64> = sqlx::query_scalar("SELECT erp_id FROM influencers ORDER BY erp_id")
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(keys, vec![1, 3]);
-    let (erp_id, stage, problems): (i64, String, String) =
-        sqlx::query_as("SELECT erp_id, stage, problems FROM rejected_records WHERE run_id = ?")
-            .bind(run_id)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    assert_eq!((erp_id, stage.as_str()), (2, "database"));
+    assert_eq!(app.keys(Entity::Influencers).await, vec![1, 3]);
+    let rejected = app.rejected(run_id).await;
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(
+        (
+            rejected[0].erp_id,
+            rejected[0].stage,
+            rejected[0].record_index
+        ),
+        (Some(2), RejectionStage::Database, 1)
+    );
+    let problems = rejected[0].problems.to_string();
     assert!(problems.contains("test_no_blocked_name"), "{problems}");
-    let run = app.run(run_id).await;
-    assert_eq!(run["db_rejected_records"], 1);
+    assert_eq!(rejected[0].payload["name"], "Refused By Database");
+    assert_eq!(app.run(run_id).await.db_rejected_records, 1);
 }
 
 #[tokio::test]
 async fn a_job_that_fails_for_good_lands_in_the_dead_letter_table_with_its_payload_and_error_and_can_be_replayed(
 ) {
     let app = TestApp::spawn_without_workers().await;
-    let run_id = app.create_run("influencers", "incremental").await;
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Incremental)
+        .await
+        .run_id;
     let nonce = app.nonce(run_id).await;
     sqlx::query("ALTER TABLE influencers RENAME COLUMN handle TO handle_gone")
         .execute(&app.pool)
@@ -201,19 +211,12 @@ async fn a_job_that_fails_for_good_lands_in_the_dead_letter_table_with_its_paylo
         .await;
     assert_eq!(status, 200);
     let mut app = app;
-    app.start_workers();
-    for _ in 0..600 {
-        if sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM influencers")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap()
-            == 1
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the replayed job was not applied");
+    app.apply_pending_jobs().await;
+    assert_eq!(
+        app.keys(Entity::Influencers).await,
+        vec![1],
+        "the replayed job applied"
+    );
 }
 
 #[tokio::test]
@@ -223,15 +226,15 @@ async fn a_late_job_of_an_aborted_full_run_does_not_take_its_rows_away_from_the_
         influencer(1, "Ana", "2026-11-27T10:00:00Z"),
         influencer(2, "Bia", "2026-11-27T10:00:00Z"),
     ];
-    let aborted = app.create_run("influencers", "full").await;
-    app.call(
-        reqwest::Method::POST,
-        &format!("/v1/runs/{aborted}/abort"),
-        Some(e2e::INGEST_TOKEN),
-        None,
-    )
-    .await;
-    let next = app.create_run("influencers", "full").await;
+    let aborted = app
+        .create_run(Entity::Influencers, RunMode::Full)
+        .await
+        .run_id;
+    app.abort(aborted).await.unwrap();
+    let next = app
+        .create_run(Entity::Influencers, RunMode::Full)
+        .await
+        .run_id;
     let mut next_job = job(next, &app.nonce(next).await, 0, &records);
     next_job.mode = RunMode::Full;
     apply_batch(&app.pool, &next_job, quick_retries())
@@ -264,7 +267,10 @@ async fn a_job_waits_out_a_mysql_outage_and_is_applied_once_mysql_is_back() {
     use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 
     let app = TestApp::spawn_without_workers().await;
-    let run_id = app.create_run("influencers", "incremental").await;
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Incremental)
+        .await
+        .run_id;
     let nonce = app.nonce(run_id).await;
     let direct = MySqlConnectOptions::from_str(&app.settings.mysql_url).unwrap();
     let upstream = format!("{}:{}", direct.get_host(), direct.get_port())
@@ -288,18 +294,21 @@ async fn a_job_waits_out_a_mysql_outage_and_is_applied_once_mysql_is_back() {
         let job = job.clone();
         async move { worker::apply_until_recorded(&via_relay, &job, quick_retries()).await }
     });
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(
-        !applying.is_finished(),
-        "with MySQL away the job is held, neither dropped nor dead-lettered"
-    );
+    // More tries than the job has attempts: it is held, neither dropped nor dead-lettered.
+    relay
+        .wait_for_refused(
+            2 * quick_retries().attempts as usize,
+            Duration::from_secs(30),
+        )
+        .await;
+    assert!(!applying.is_finished(), "the job is still held");
     relay.restore();
     let outcome = tokio::time::timeout(Duration::from_mins(1), applying)
         .await
         .expect("the job is applied soon after MySQL returns")
         .unwrap();
     assert_eq!(outcome, JobOutcome::Loaded { records: 1 });
-    assert_eq!(app.influencer_keys().await, vec![1]);
+    assert_eq!(app.keys(Entity::Influencers).await, vec![1]);
     let dead_letters: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dead_letters")
         .fetch_one(&app.pool)
         .await

@@ -1,18 +1,20 @@
 //! The dashboard over plain HTTP: who gets in, what its forms refuse, and that its pages show
 //! what MySQL holds. (The browser test drives the same pages in Chromium.)
 
-use std::sync::Arc;
-
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHasher, SaltString};
 use e2e::ops::{demo_full_run, mysql_count, shown_count, OpsClient};
 use e2e::{TestApp, INGEST_TOKEN, OPS_TOKEN};
 use ingest_api::ops::config::OpsUser;
+use records::{Entity, RunMode, RunStatus};
 
 #[tokio::test]
 async fn a_visitor_without_a_session_is_sent_to_sign_in_and_their_actions_change_nothing() {
     let app = TestApp::spawn_without_workers().await;
-    let run_id = app.create_run("influencers", "full").await;
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Full)
+        .await
+        .run_id;
     let visitor = OpsClient::anonymous(&app);
 
     let page = visitor.get("/ops/runs?entity=influencers").await;
@@ -40,7 +42,7 @@ async fn a_visitor_without_a_session_is_sent_to_sign_in_and_their_actions_change
         .post(&format!("/ops/runs/{run_id}/abort"), &[("csrf", "guess")])
         .await;
     assert_eq!(action.status, 303);
-    assert_eq!(app.run(run_id).await["status"], "open");
+    assert_eq!(app.run(run_id).await.status, RunStatus::Open);
 }
 
 #[tokio::test]
@@ -99,7 +101,10 @@ async fn the_sign_in_form_refuses_a_post_that_did_not_come_from_it() {
 #[tokio::test]
 async fn an_action_without_the_sessions_token_changes_nothing_and_with_it_is_done() {
     let app = TestApp::spawn_without_workers().await;
-    let run_id = app.create_run("influencers", "full").await;
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Full)
+        .await
+        .run_id;
     let operator = OpsClient::signed_in(&app, OPS_TOKEN).await;
     let path = format!("/ops/runs/{run_id}/abort");
 
@@ -107,7 +112,7 @@ async fn an_action_without_the_sessions_token_changes_nothing_and_with_it_is_don
     assert_eq!(forged.status, 403);
     let without = operator.post(&path, &[]).await;
     assert_eq!(without.status, 403);
-    assert_eq!(app.run(run_id).await["status"], "open");
+    assert_eq!(app.run(run_id).await.status, RunStatus::Open);
 
     let confirmation = operator.get(&path).await;
     assert!(confirmation.body.contains(&format!("Abort run {run_id}")));
@@ -118,24 +123,23 @@ async fn an_action_without_the_sessions_token_changes_nothing_and_with_it_is_don
         Some(format!("/ops/runs/{run_id}?done=aborted&n=0"))
     );
     let run = app.run(run_id).await;
-    assert_eq!(run["status"], "aborted");
-    assert_eq!(run["status_reason"], "aborted by operator (dashboard)");
+    assert_eq!(run.status, RunStatus::Aborted);
+    assert_eq!(
+        run.status_reason.as_deref(),
+        Some("aborted by operator (dashboard)")
+    );
     let page = operator.get(done.location.as_deref().unwrap()).await;
     assert!(page.body.contains("Run aborted"), "{}", page.body);
 }
 
 /// A second API process on the same MySQL and Redis, whose operators also sign in by password.
 async fn second_replica(app: &TestApp, users: Vec<OpsUser>) -> String {
-    let mut state = ingest_api::AppState::connect(&app.settings)
+    let mut settings = app.settings.api();
+    settings.ops.users = users;
+    // Served until the test's runtime ends with the test.
+    let (address, _server) = ingest_api::serve(&settings, std::future::pending())
         .await
-        .expect("the replica connects");
-    let mut ops = (*state.ops).clone();
-    ops.users = users;
-    state.ops = Arc::new(ops);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let router = ingest_api::router(state, app.settings.max_body_bytes);
-    tokio::spawn(async move { axum::serve(listener, router).await });
+        .expect("the replica starts");
     format!("http://{address}")
 }
 
@@ -230,8 +234,12 @@ async fn an_approved_sweep_can_be_undone_from_its_run_page_and_its_rows_come_bac
     assert!(!operator.get(&run_page).await.body.contains(r#"id="undo""#));
 
     operator.confirm(&format!("/ops/runs/{held}/approve")).await;
-    app.wait_for_status(held, &["completed"], std::time::Duration::from_mins(1))
-        .await;
+    app.wait_for_status(
+        held,
+        &[RunStatus::Completed],
+        std::time::Duration::from_mins(1),
+    )
+    .await;
     let rows = "SELECT COUNT(*) FROM influencers WHERE erp_id > ?";
     assert_eq!(mysql_count(&app, rows, 0).await, 180);
     assert!(operator.get(&run_page).await.body.contains(r#"id="undo""#));
@@ -261,8 +269,12 @@ async fn replaying_every_dead_letter_of_a_run_lets_the_run_complete() {
         done.location,
         Some(format!("/ops/runs/{run_id}?done=replayed&n=1"))
     );
-    app.wait_for_status(run_id, &["completed"], std::time::Duration::from_mins(1))
-        .await;
+    app.wait_for_status(
+        run_id,
+        &[RunStatus::Completed],
+        std::time::Duration::from_mins(1),
+    )
+    .await;
     let back = "SELECT COUNT(*) FROM influencers WHERE erp_id = ?";
     assert_eq!(mysql_count(&app, back, 700_001).await, 1);
     let again = operator.get(&format!("/ops/runs/{run_id}")).await;

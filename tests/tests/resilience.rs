@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use e2e::{influencers, TestApp};
 use queue::apply_queue_name;
+use records::{Entity, RunStatus};
 
 async fn redis(app: &TestApp) -> redis::aio::MultiplexedConnection {
     redis::Client::open(app.settings.redis_url.as_str())
@@ -76,12 +77,12 @@ async fn a_worker_whose_queue_registration_vanished_starts_again_and_applies_lat
 
     let run = app
         .full_run(
-            "influencers",
+            Entity::Influencers,
             &[influencers(1..=250, "2026-11-27T10:00:00Z")],
         )
         .await;
-    assert_eq!(run["status"], "completed", "{run}");
-    assert_eq!(app.influencer_keys().await.len(), 250);
+    assert_eq!(run.status, RunStatus::Completed, "{run:?}");
+    assert_eq!(app.keys(Entity::Influencers).await.len(), 250);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,10 +96,10 @@ async fn two_worker_processes_on_one_queue_both_register_and_share_the_work() {
     let batches: Vec<_> = (0..10)
         .map(|b| influencers(b * 100 + 1..=b * 100 + 100, "2026-11-27T10:00:00Z"))
         .collect();
-    let run = app.full_run("influencers", &batches).await;
-    assert_eq!(run["status"], "completed", "{run}");
-    assert_eq!(run["jobs_applied"], 10);
-    assert_eq!(app.influencer_keys().await.len(), 1000);
+    let run = app.full_run(Entity::Influencers, &batches).await;
+    assert_eq!(run.status, RunStatus::Completed, "{run:?}");
+    assert_eq!(run.jobs_applied, 10);
+    assert_eq!(app.keys(Entity::Influencers).await.len(), 1000);
     assert_eq!(
         registered_workers(&app).await.len(),
         2,
@@ -115,8 +116,8 @@ async fn finished_jobs_are_removed_from_redis_by_the_vacuum_and_nothing_else_is(
     let batches: Vec<_> = (0..3)
         .map(|b| influencers(b * 100 + 1..=b * 100 + 100, "2026-11-27T10:00:00Z"))
         .collect();
-    let run = app.full_run("influencers", &batches).await;
-    assert_eq!(run["status"], "completed", "{run}");
+    let run = app.full_run(Entity::Influencers, &batches).await;
+    assert_eq!(run.status, RunStatus::Completed, "{run:?}");
     let data = format!("{}:data", apply_queue_name(&app.settings.queue_namespace));
     let payloads = || async {
         let n: usize = redis::cmd("HLEN")
@@ -194,20 +195,23 @@ async fn a_run_left_sweeping_without_its_sweep_job_is_swept_all_the_same() {
     let app = TestApp::spawn().await;
     let first = app
         .full_run(
-            "influencers",
+            Entity::Influencers,
             &[influencers(1..=102, "2026-11-27T10:00:00Z")],
         )
         .await;
-    assert_eq!(first["status"], "completed", "{first}");
+    assert_eq!(first.status, RunStatus::Completed, "{first:?}");
     // A full run that saw keys 1..=100 and moved to sweeping, but whose sweep job never reached
     // Redis (the API's push failed after the status changed).
     let run_id = sweeping_run_that_saw_keys_up_to_100(&app).await;
 
     let run = app
-        .wait_for_status(run_id, &["completed"], Duration::from_secs(30))
+        .wait_for_status(run_id, &[RunStatus::Completed], Duration::from_secs(30))
         .await;
-    assert_eq!(run["swept_rows"], 2, "{run}");
-    assert_eq!(app.influencer_keys().await, (1..=100).collect::<Vec<_>>());
+    assert_eq!(run.swept_rows, 2, "{run:?}");
+    assert_eq!(
+        app.keys(Entity::Influencers).await,
+        (1..=100).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -235,8 +239,9 @@ async fn a_sweep_pushed_twice_is_queued_once_and_its_approval_once_more() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sweep_that_finds_its_entity_locked_waits_and_sweeps_once_the_lock_is_free() {
-    use records::Influencer;
-    use store::upserts::upsert_influencers;
+    use records::{Influencer, RunMode};
+    use store::sweep::SWEEP_LOCK;
+    use store::upserts::{upsert, RunStamp};
     use worker::sweep_job::{sweep_until_done, SweepOutcome, SweepSettings};
 
     let app = TestApp::spawn_without_workers().await;
@@ -244,13 +249,18 @@ async fn a_sweep_that_finds_its_entity_locked_waits_and_sweeps_once_the_lock_is_
         .into_iter()
         .map(|r| serde_json::from_value(r).unwrap())
         .collect();
-    upsert_influencers(&mut app.pool.acquire().await.unwrap(), &rows, None)
+    let loaded = RunStamp {
+        run_id: 0,
+        mode: RunMode::Incremental,
+    };
+    upsert(&mut app.pool.acquire().await.unwrap(), &rows, loaded)
         .await
         .unwrap();
     let run_id = sweeping_run_that_saw_keys_up_to_100(&app).await;
 
     let mut holder = app.pool.acquire().await.unwrap();
-    sqlx::query("SELECT GET_LOCK('dis-sync-sweep-influencers', 0)")
+    sqlx::query(&format!("SELECT GET_LOCK({SWEEP_LOCK}, 0)"))
+        .bind("influencers")
         .execute(&mut *holder)
         .await
         .unwrap();
@@ -260,14 +270,14 @@ async fn a_sweep_that_finds_its_entity_locked_waits_and_sweeps_once_the_lock_is_
     };
     let pool = app.pool.clone();
     let sweeping = tokio::spawn(async move { sweep_until_done(&pool, run_id, quick).await });
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(
-        !sweeping.is_finished(),
-        "the sweep waits for the lock instead of giving up"
-    );
-    assert_eq!(app.influencer_keys().await.len(), 102);
+    // The sweep asks for the lock, gives up after a second, and asks again: it waits for the
+    // lock instead of giving up.
+    app.wait_for_lock_requests(2).await;
+    assert!(!sweeping.is_finished());
+    assert_eq!(app.keys(Entity::Influencers).await.len(), 102);
 
-    sqlx::query("SELECT RELEASE_LOCK('dis-sync-sweep-influencers')")
+    sqlx::query(&format!("SELECT RELEASE_LOCK({SWEEP_LOCK})"))
+        .bind("influencers")
         .execute(&mut *holder)
         .await
         .unwrap();
@@ -276,5 +286,8 @@ async fn a_sweep_that_finds_its_entity_locked_waits_and_sweeps_once_the_lock_is_
         .expect("the sweep runs once the lock is free")
         .unwrap();
     assert_eq!(outcome, SweepOutcome::Swept { deleted: 2 });
-    assert_eq!(app.influencer_keys().await, (1..=100).collect::<Vec<_>>());
+    assert_eq!(
+        app.keys(Entity::Influencers).await,
+        (1..=100).collect::<Vec<_>>()
+    );
 }

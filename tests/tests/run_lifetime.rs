@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use e2e::{influencers, test_settings, TestApp, INGEST_TOKEN};
-use reqwest::Method;
-use serde_json::json;
-use store::lifecycle::fail_abandoned_runs;
+use e2e::{influencers, test_settings, TestApp};
+use records::api::ErrorCode;
+use records::{Entity, RunMode, RunStatus};
+use store::lifecycle::{advance_closing_run, fail_abandoned_runs, Advance};
 
 const IDLE_LIMIT: Duration = Duration::from_hours(2);
 
@@ -61,24 +61,19 @@ async fn a_process_told_not_to_migrate_refuses_a_database_that_is_behind_and_nam
 #[tokio::test]
 async fn an_open_full_run_left_by_a_crashed_extractor_is_failed_and_the_next_one_proceeds() {
     let app = TestApp::spawn().await;
-    let crashed = app.create_run("influencers", "full").await;
-    let (status, _) = app
-        .put_batch(crashed, 1, &influencers(1..=50, "2026-11-27T10:00:00Z"))
-        .await;
-    assert_eq!(status, 202);
-    let (status, refused) = app
-        .call(
-            Method::POST,
-            "/v1/runs",
-            Some(INGEST_TOKEN),
-            Some(&json!({"entity": "influencers", "mode": "full"})),
-        )
-        .await;
-    assert_eq!(
-        status, 409,
-        "a recent run still holds its entity: {refused}"
-    );
-    let message = refused["error"]["message"].as_str().unwrap();
+    let crashed = app
+        .create_run(Entity::Influencers, RunMode::Full)
+        .await
+        .run_id;
+    app.put_batch(crashed, 1, &influencers(1..=50, "2026-11-27T10:00:00Z"))
+        .await
+        .unwrap();
+    let refused = app
+        .try_create_run(Entity::Influencers, RunMode::Full)
+        .await
+        .expect_err("a recent run still holds its entity");
+    assert_eq!(refused.code(), ErrorCode::FullRunOpen);
+    let message = refused.message();
     assert!(
         message.contains(&format!("run {crashed} is open")) && message.contains("abort"),
         "{message}"
@@ -87,38 +82,42 @@ async fn an_open_full_run_left_by_a_crashed_extractor_is_failed_and_the_next_one
     age_run(&app, crashed, IDLE_LIMIT + Duration::from_mins(1)).await;
     let next = app
         .full_run(
-            "influencers",
+            Entity::Influencers,
             &[influencers(1..=49, "2026-11-27T11:00:00Z")],
         )
         .await;
-    assert_eq!(next["status"], "completed", "{next}");
+    assert_eq!(next.status, RunStatus::Completed, "{next:?}");
     let crashed_run = app.run(crashed).await;
-    assert_eq!(crashed_run["status"], "failed", "{crashed_run}");
-    let reason = crashed_run["status_reason"].as_str().unwrap();
+    assert_eq!(crashed_run.status, RunStatus::Failed, "{crashed_run:?}");
+    let reason = crashed_run.status_reason.unwrap_or_default();
     assert!(
         reason.starts_with("abandoned: no progress for 2h") && reason.contains("nothing was swept"),
         "{reason}"
     );
-    assert_eq!(crashed_run["swept_rows"], 0);
+    assert_eq!(crashed_run.swept_rows, 0);
     // The next run swept what it did not see; the crashed run never deleted anything.
-    assert_eq!(app.influencer_keys().await, (1..=49).collect::<Vec<_>>());
+    assert_eq!(
+        app.keys(Entity::Influencers).await,
+        (1..=49).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
 async fn a_closing_run_whose_jobs_never_come_is_failed_by_the_workers_and_never_swept() {
     let app = TestApp::spawn_without_workers().await;
-    let stuck = app.create_run("influencers", "full").await;
-    let (status, _) = app
-        .put_batch(stuck, 1, &influencers(1..=10, "2026-11-27T10:00:00Z"))
-        .await;
-    assert_eq!(status, 202);
-    let (status, _) = app.complete(stuck, 1, 10).await;
-    assert_eq!(status, 202);
+    let stuck = app
+        .create_run(Entity::Influencers, RunMode::Full)
+        .await
+        .run_id;
+    app.put_batch(stuck, 1, &influencers(1..=10, "2026-11-27T10:00:00Z"))
+        .await
+        .unwrap();
+    app.complete(stuck, 1, 10).await.unwrap();
     assert!(fail_abandoned_runs(&app.pool, IDLE_LIMIT, None)
         .await
         .unwrap()
         .is_empty());
-    assert_eq!(app.run(stuck).await["status"], "closing");
+    assert_eq!(app.run(stuck).await.status, RunStatus::Closing);
 
     age_run(&app, stuck, IDLE_LIMIT + Duration::from_secs(1)).await;
     let failed = fail_abandoned_runs(&app.pool, IDLE_LIMIT, None)
@@ -129,18 +128,20 @@ async fn a_closing_run_whose_jobs_never_come_is_failed_by_the_workers_and_never_
         vec![stuck]
     );
     let run = app.run(stuck).await;
-    assert_eq!(run["status"], "failed", "{run}");
-    assert!(run["finished_at"].is_string(), "{run}");
+    assert_eq!(run.status, RunStatus::Failed, "{run:?}");
+    assert!(run.finished_at.is_some(), "{run:?}");
 }
 
 #[tokio::test]
 async fn a_closing_run_whose_jobs_are_still_being_applied_is_not_abandoned() {
     let app = TestApp::spawn_without_workers().await;
-    let run_id = app.create_run("influencers", "incremental").await;
-    let (status, _) = app
-        .put_batch(run_id, 1, &influencers(1..=10, "2026-11-27T10:00:00Z"))
-        .await;
-    assert_eq!(status, 202);
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Incremental)
+        .await
+        .run_id;
+    app.put_batch(run_id, 1, &influencers(1..=10, "2026-11-27T10:00:00Z"))
+        .await
+        .unwrap();
     age_run(&app, run_id, IDLE_LIMIT * 2).await;
     // A job applied just now is progress, however old the run's own row is.
     sqlx::query(
@@ -154,17 +155,19 @@ async fn a_closing_run_whose_jobs_are_still_being_applied_is_not_abandoned() {
         .await
         .unwrap()
         .is_empty());
-    assert_eq!(app.run(run_id).await["status"], "open");
+    assert_eq!(app.run(run_id).await.status, RunStatus::Open);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_that_takes_the_id_of_a_run_lost_in_a_mysql_restore_gets_its_jobs_applied() {
     let mut app = TestApp::spawn_without_workers().await;
-    let lost = app.create_run("influencers", "incremental").await;
-    let (status, _) = app
-        .put_batch(lost, 1, &influencers(1..=5, "2026-11-27T10:00:00Z"))
-        .await;
-    assert_eq!(status, 202);
+    let lost = app
+        .create_run(Entity::Influencers, RunMode::Incremental)
+        .await
+        .run_id;
+    app.put_batch(lost, 1, &influencers(1..=5, "2026-11-27T10:00:00Z"))
+        .await
+        .unwrap();
     // MySQL is restored to a point before run `lost`; its jobs are still in Redis.
     for table in ["run_batches", "sync_runs"] {
         sqlx::query(&format!(
@@ -180,39 +183,29 @@ async fn a_run_that_takes_the_id_of_a_run_lost_in_a_mysql_restore_gets_its_jobs_
         .execute(&app.pool)
         .await
         .unwrap();
-    let reborn = app.create_run("influencers", "incremental").await;
+    let reborn = app
+        .create_run(Entity::Influencers, RunMode::Incremental)
+        .await
+        .run_id;
     assert_eq!(reborn, lost, "the new run takes the lost run's id");
-    let (status, receipt) = app
-        .put_batch(reborn, 1, &influencers(11..=13, "2026-11-27T10:00:00Z"))
-        .await;
-    assert_eq!(status, 202, "{receipt}");
-    let (status, _) = app.complete(reborn, 1, 3).await;
-    assert_eq!(status, 202);
+    app.put_batch(reborn, 1, &influencers(11..=13, "2026-11-27T10:00:00Z"))
+        .await
+        .unwrap();
+    app.complete(reborn, 1, 3).await.unwrap();
 
-    app.start_workers();
-    let run = app
-        .wait_for_status(reborn, &["completed", "failed"], Duration::from_mins(1))
-        .await;
-    assert_eq!(run["status"], "completed", "{run}");
-    assert_eq!(run["loaded_records"], 3, "{run}");
-    assert_eq!(app.influencer_keys().await, vec![11, 12, 13]);
+    app.apply_pending_jobs().await;
+    assert_eq!(
+        advance_closing_run(&app.pool, reborn).await.unwrap(),
+        Advance::Completed
+    );
+    let run = app.run(reborn).await;
+    assert_eq!(run.loaded_records, 3, "{run:?}");
+    assert_eq!(app.keys(Entity::Influencers).await, vec![11, 12, 13]);
     // The lost run's job was not applied to the new run: it waits in the dead letters.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let error = loop {
-        let found: Option<String> =
-            sqlx::query_scalar("SELECT last_error FROM dead_letters WHERE run_id = ?")
-                .bind(lost)
-                .fetch_optional(&app.pool)
-                .await
-                .unwrap();
-        if let Some(error) = found {
-            break error;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the lost run's job was neither dead-lettered nor applied"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let error: String = sqlx::query_scalar("SELECT last_error FROM dead_letters WHERE run_id = ?")
+        .bind(lost)
+        .fetch_one(&app.pool)
+        .await
+        .expect("the lost run's job was dead-lettered");
     assert!(error.contains("restored"), "{error}");
 }

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use e2e::{influencer, TestApp, OPS_TOKEN};
+use e2e::{influencer, TestApp};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use reqwest::Method;
+use records::{Entity, RunMode, RunStatus};
 use serde_json::Value;
 
 #[derive(Debug, Clone)]
@@ -102,53 +102,59 @@ async fn full_run(
         .chunks(records.len().div_ceil(batches).max(1))
         .map(<[Value]>::to_vec)
         .collect();
-    let run_id = app.create_run("influencers", "full").await;
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Full)
+        .await
+        .run_id;
     let sent = if matches!(ending, Ending::AbortHalfWay) {
         chunks.len() / 2
     } else {
         chunks.len()
     };
     for (i, chunk) in chunks.iter().take(sent).enumerate() {
-        let (status, body) = app.put_batch(run_id, i as i64 + 1, chunk).await;
-        check(status == 202, || format!("batch refused: {body}"))?;
+        let receipt = app.put_batch(run_id, i as i64 + 1, chunk).await;
+        check(receipt.is_ok(), || format!("batch refused: {receipt:?}"))?;
         if matches!(ending, Ending::CompleteResendingEveryBatch) {
-            let (again, replay) = app.put_batch(run_id, i as i64 + 1, chunk).await;
-            check(again == 202 && replay == body, || {
-                format!("a resent batch answered differently: {replay}")
+            let replay = app.put_batch(run_id, i as i64 + 1, chunk).await;
+            check(replay == receipt, || {
+                format!("a resent batch answered differently: {replay:?}")
             })?;
         }
     }
     let wait = Duration::from_mins(1);
     match ending {
         Ending::AbortHalfWay => {
-            app.call(
-                Method::POST,
-                &format!("/v1/runs/{run_id}/abort"),
-                Some(e2e::INGEST_TOKEN),
-                None,
-            )
-            .await;
+            let aborted = app.abort(run_id).await;
+            check(aborted.is_ok(), || {
+                format!("the abort was refused: {aborted:?}")
+            })?;
         }
         Ending::DeclareWrongCount => {
-            app.complete(run_id, chunks.len() as i64, records.len() as i64 + 1)
+            let declared = app
+                .complete(run_id, chunks.len() as i64, records.len() as i64 + 1)
                 .await;
-            app.wait_for_status(run_id, &["failed"], wait).await;
+            check(declared.is_ok(), || {
+                format!("the end was refused: {declared:?}")
+            })?;
+            app.wait_for_status(run_id, &[RunStatus::Failed], wait)
+                .await;
         }
         Ending::Complete | Ending::CompleteResendingEveryBatch => {
-            app.complete(run_id, chunks.len() as i64, records.len() as i64)
+            let declared = app
+                .complete(run_id, chunks.len() as i64, records.len() as i64)
                 .await;
-            let run = app
-                .wait_for_status(run_id, &["completed", "held"], wait)
-                .await;
-            if run["status"] == "held" {
-                app.call(
-                    Method::POST,
-                    &format!("/v1/runs/{run_id}/sweep/approve"),
-                    Some(OPS_TOKEN),
-                    None,
-                )
-                .await;
-                app.wait_for_status(run_id, &["completed"], wait).await;
+            check(declared.is_ok(), || {
+                format!("the end was refused: {declared:?}")
+            })?;
+            let outcomes = [RunStatus::Completed, RunStatus::Held];
+            let run = app.wait_for_status(run_id, &outcomes, wait).await;
+            if run.status == RunStatus::Held {
+                let approved = app.approve_sweep(run_id).await;
+                check(approved.is_ok(), || {
+                    format!("the approval was refused: {approved:?}")
+                })?;
+                app.wait_for_status(run_id, &[RunStatus::Completed], wait)
+                    .await;
             }
             let after = mysql_rows(app).await;
             if erp.rows.is_empty() {
@@ -180,10 +186,17 @@ async fn incremental_run(app: &TestApp, erp: &mut Erp) -> Result<(), TestCaseErr
         .filter(|k| erp.rows.contains_key(k))
         .collect();
     let records: Vec<Value> = keys.iter().map(|k| erp.record(*k)).collect();
-    let run_id = app.create_run("influencers", "incremental").await;
-    app.put_batch(run_id, 1, &records).await;
-    app.complete(run_id, 1, records.len() as i64).await;
-    app.wait_for_status(run_id, &["completed"], Duration::from_mins(1))
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Incremental)
+        .await
+        .run_id;
+    let receipt = app.put_batch(run_id, 1, &records).await;
+    check(receipt.is_ok(), || format!("batch refused: {receipt:?}"))?;
+    let declared = app.complete(run_id, 1, records.len() as i64).await;
+    check(declared.is_ok(), || {
+        format!("the end was refused: {declared:?}")
+    })?;
+    app.wait_for_status(run_id, &[RunStatus::Completed], Duration::from_mins(1))
         .await;
     let after = mysql_rows(app).await;
     check(before.keys().all(|k| after.contains_key(k)), || {

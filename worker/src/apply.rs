@@ -47,7 +47,7 @@ pub async fn apply_batch(
     })
     .retry(retry.backoff())
     .when(|e| classify_sqlx(e) == FailureKind::Retriable)
-    .notify(|e, delay| tracing::warn!(run_id = job.run_id, job = %job.key(), error = %e, ?delay, "retrying job"))
+    .notify(|e, delay| tracing::warn!(error = %e, ?delay, "retrying job"))
     .await;
     let outcome = match result {
         Ok(Applied::Loaded { records }) => JobOutcome::Loaded { records },
@@ -61,7 +61,7 @@ pub async fn apply_batch(
             dead_letter(pool, job, attempts.load(Ordering::Relaxed), &reason).await?
         }
         Err(e) if classify_sqlx(&e) == FailureKind::BadData => {
-            tracing::warn!(run_id = job.run_id, job = %job.key(), error = %e, "isolating rows the database refused");
+            tracing::warn!(error = %e, "isolating rows the database refused");
             match isolate_bad_rows(pool, job, retry).await {
                 Ok(outcome) => outcome,
                 Err(e) if is_unreachable(&e) => return Err(e),
@@ -87,6 +87,7 @@ const MAX_HOLD_DELAY: Duration = Duration::from_secs(30);
 /// would be worse than waiting: apalis retries a failed job a fixed number of times, seconds
 /// apart, then parks it where no operator looks, and its run would stay closing for ever. Holding
 /// it also stops this worker from taking more jobs while MySQL is away.
+#[tracing::instrument(skip_all, fields(run_id = job.run_id, job = %job.key()))]
 pub async fn apply_until_recorded(
     pool: &MySqlPool,
     job: &ApplyBatch,
@@ -95,9 +96,12 @@ pub async fn apply_until_recorded(
     let mut delay = retry.first_delay;
     loop {
         match apply_batch(pool, job, retry).await {
-            Ok(outcome) => return outcome,
+            Ok(outcome) => {
+                tracing::debug!(?outcome, "job done");
+                return outcome;
+            }
             Err(e) => {
-                tracing::error!(run_id = job.run_id, job = %job.key(), error = %e, ?delay,
+                tracing::error!(error = %e, ?delay,
                     "job neither applied nor dead-lettered: MySQL unreachable? holding it and trying again");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(MAX_HOLD_DELAY);
@@ -125,6 +129,6 @@ async fn dead_letter(
         },
     )
     .await?;
-    tracing::error!(run_id = job.run_id, job = %job.key(), dead_letter_id = id, error = %last_error, "job dead-lettered");
+    tracing::error!(dead_letter_id = id, error = %last_error, "job dead-lettered");
     Ok(JobOutcome::DeadLettered { dead_letter_id: id })
 }

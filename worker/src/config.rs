@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use backon::ExponentialBuilder;
 
-use startup::config::Settings;
+use crate::settings::Settings;
 
 /// Retry settings of the apply job.
 #[derive(Debug, Clone, Copy)]

@@ -4,16 +4,29 @@ use backon::Retryable;
 use sqlx::MySqlPool;
 
 use queue::{ApplyBatch, Records};
-use store::apply::{claim_job, upsert_records};
+use records::{Record, RecordProblems, RecordsVisitor};
+use store::apply::{claim_job, stamp_of};
+use store::batches::{store_refused_record, Rejection};
 use store::failure::{classify_sqlx, FailureKind};
+use store::upserts::upsert_records;
 
 use crate::apply::JobOutcome;
 use crate::config::RetryConfig;
 
-fn single(records: &Records, index: usize) -> Records {
-    match records {
-        Records::Influencers(rows) => Records::Influencers(vec![rows[index].clone()]),
-        Records::Contracts(rows) => Records::Contracts(vec![rows[index].clone()]),
+/// One record of a job, alone, as records of its entity; and its key and JSON for a rejection.
+struct Single(usize);
+
+impl<'r> RecordsVisitor<'r> for Single {
+    type Output = (Records, i64, String);
+
+    fn visit<R: Record>(self, records: &'r [R]) -> Self::Output {
+        let record = &records[self.0];
+        let payload = serde_json::to_string(record).unwrap_or_default();
+        (
+            R::into_records(vec![record.clone()]),
+            record.erp_id().get(),
+            payload,
+        )
     }
 }
 
@@ -27,10 +40,10 @@ pub async fn isolate_bad_rows(
 ) -> Result<JobOutcome, sqlx::Error> {
     let mut rejected = 0;
     for index in 0..job.records.len() {
-        let one = single(&job.records, index);
+        let (one, erp_id, payload) = job.records.dispatch(Single(index));
         let applied = (|| async {
             let mut conn = pool.acquire().await?;
-            upsert_records(&mut conn, job, &one).await
+            upsert_records(&mut conn, &one, stamp_of(job)).await
         })
         .retry(retry.backoff())
         .when(|e| classify_sqlx(e) == FailureKind::Retriable)
@@ -39,7 +52,19 @@ pub async fn isolate_bad_rows(
             Ok(_) => {}
             Err(e) if classify_sqlx(&e) == FailureKind::BadData => {
                 rejected += 1;
-                store_rejection(pool, job, index, &one, &e).await?;
+                let mut problems = RecordProblems::default();
+                problems.add(
+                    "record",
+                    format!("refused by the database: {}", database_message(&e)),
+                );
+                let rejection = Rejection {
+                    record_index: job.indices.get(index).copied().unwrap_or(index as i32),
+                    erp_id: Some(erp_id),
+                    problems,
+                    payload,
+                };
+                let entity = job.records.entity();
+                store_refused_record(pool, job.run_id, entity, job.batch_seq, &rejection).await?;
             }
             Err(e) => return Err(e),
         }
@@ -50,34 +75,6 @@ pub async fn isolate_bad_rows(
         return Ok(JobOutcome::AlreadyApplied);
     }
     Ok(JobOutcome::PartlyLoaded { loaded, rejected })
-}
-
-async fn store_rejection(
-    pool: &MySqlPool,
-    job: &ApplyBatch,
-    index: usize,
-    one: &Records,
-    error: &sqlx::Error,
-) -> Result<(), sqlx::Error> {
-    let (erp_id, payload) = match one {
-        Records::Influencers(rows) => (rows[0].erp_id().get(), serde_json::to_string(&rows[0])),
-        Records::Contracts(rows) => (rows[0].erp_id().get(), serde_json::to_string(&rows[0])),
-    };
-    let problems = serde_json::json!([{ "field": "record", "message": format!("refused by the database: {}", database_message(error)) }]);
-    sqlx::query(
-        "INSERT IGNORE INTO rejected_records (run_id, entity, batch_seq, record_index, erp_id, stage, problems, payload) \
-         VALUES (?, ?, ?, ?, ?, 'database', ?, ?)",
-    )
-    .bind(job.run_id)
-    .bind(job.records.entity().as_str())
-    .bind(job.batch_seq)
-    .bind(job.indices.get(index).copied().unwrap_or(index as i32))
-    .bind(erp_id)
-    .bind(problems.to_string())
-    .bind(payload.unwrap_or_default())
-    .execute(pool)
-    .await?;
-    Ok(())
 }
 
 /// The server's own words, without sqlx's wrapping.

@@ -1,14 +1,18 @@
 //! dis-sync worker: applies queued batches to MySQL and reconciles completed full runs.
 
 pub mod apply;
+pub mod cli;
 pub mod config;
+pub mod http;
 pub mod isolate;
+pub mod run_watch;
 pub mod service;
-pub mod settler;
+pub mod settings;
 pub mod supervise;
 pub mod sweep_job;
 pub mod vacuum;
 
 pub use apply::{apply_batch, apply_until_recorded, JobOutcome};
 pub use config::RetryConfig;
-pub use service::{run_workers, WorkerDeps};
+pub use service::{run, run_workers, WorkerDeps};
+pub use settings::Settings;

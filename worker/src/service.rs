@@ -2,22 +2,26 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
 
 use apalis::prelude::*;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use sqlx::MySqlPool;
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use queue::{
-    apply_batch_storage, connect_redis, sweep_run_storage, ApplyBatch, ApplyBatchStorage, SweepRun,
+    apply_batch_storage, sweep_run_storage, ApplyBatch, ApplyBatchStorage, SweepRun,
     SweepRunStorage,
 };
-use startup::config::Settings;
 
 use crate::apply::apply_until_recorded;
 use crate::config::RetryConfig;
-use crate::settler::run_settler;
+use crate::run_watch::watch_runs;
+use crate::settings::Settings;
 use crate::supervise::{next_instance, supervise, worker_name, Liveness};
 use crate::sweep_job::{sweep_until_done, SweepSettings};
 use crate::vacuum::run_vacuum;
@@ -33,14 +37,12 @@ pub struct WorkerDeps {
 
 /// Never fails: a job ends applied, partly rejected or dead-lettered, or is held until it can be.
 async fn handle_apply(job: ApplyBatch, deps: Data<Arc<WorkerDeps>>) {
-    let outcome = apply_until_recorded(&deps.pool, &job, deps.retry).await;
-    tracing::debug!(run_id = job.run_id, job = %job.key(), ?outcome, "job done");
+    apply_until_recorded(&deps.pool, &job, deps.retry).await;
 }
 
 /// Never fails, for the same reason as [`handle_apply`].
 async fn handle_sweep(job: SweepRun, deps: Data<Arc<WorkerDeps>>) {
-    let outcome = sweep_until_done(&deps.pool, job.run_id, deps.sweep).await;
-    tracing::info!(run_id = job.run_id, ?outcome, "sweep done");
+    sweep_until_done(&deps.pool, job.run_id, deps.sweep).await;
 }
 
 /// One start of the apply worker, until `stop`. Boxed here, where its types are concrete, so
@@ -84,32 +86,56 @@ fn sweep_worker(
         .boxed()
 }
 
-/// Runs the apply and sweep workers until `shutdown` resolves, restarting either when it fails.
+/// Runs the apply and sweep workers until `shutdown` resolves, restarting either when it fails;
+/// then takes no new jobs and lets the jobs held finish for at most `settings.shutdown_timeout`.
 pub async fn run_workers(
     settings: &Settings,
     shutdown: impl Future<Output = std::io::Result<()>> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let concurrency = settings.worker_concurrency.max(1);
-    let pool = store::connect_and_migrate(&settings.mysql_url, concurrency as u32 + 2).await?;
-    let conn = connect_redis(&settings.redis_url).await?;
-    let applies = apply_batch_storage(conn.clone(), &settings.queue_namespace);
-    let deps = Arc::new(WorkerDeps {
-        pool,
-        retry: RetryConfig::from_settings(settings),
-        sweeps: sweep_run_storage(conn, &settings.queue_namespace),
-        sweep: SweepSettings {
-            max_share: settings.sweep_max_share,
-            ..SweepSettings::default()
-        },
-    });
+    let (deps, applies) = connect(settings).await?;
     tracing::info!(?settings, "worker starting");
     let stop = CancellationToken::new();
-    let settler = tokio::spawn(run_settler(
+    let run_watch = tokio::spawn(watch_runs(
         deps.pool.clone(),
         deps.sweeps.clone(),
         settings.run_idle_limit,
     ));
     let vacuum = tokio::spawn(run_vacuum(applies.clone(), deps.sweeps.clone()));
+    let workers = supervised_workers(deps, applies, settings.concurrency.max(1), &stop);
+    let stopped = stop_after(shutdown, workers, &stop, settings.shutdown_timeout).await;
+    run_watch.abort();
+    vacuum.abort();
+    stopped?;
+    Ok(())
+}
+
+/// Redis first, then MySQL: a wrong Redis is reported before anything touches MySQL.
+async fn connect(settings: &Settings) -> anyhow::Result<(Arc<WorkerDeps>, ApplyBatchStorage)> {
+    let conn = settings.redis.connect().await?;
+    let connections = settings.concurrency.max(1) as u32 + 2;
+    let schema = store::Schema::from_setting(settings.migrate);
+    let pool = store::open(&settings.mysql, connections, schema).await?;
+    let namespace = &settings.redis.namespace;
+    let deps = Arc::new(WorkerDeps {
+        pool,
+        retry: RetryConfig::from_settings(settings),
+        sweeps: sweep_run_storage(conn.clone(), namespace),
+        sweep: SweepSettings {
+            max_share: settings.sweep_max_share,
+            ..SweepSettings::default()
+        },
+    });
+    Ok((deps, apply_batch_storage(conn, namespace)))
+}
+
+/// The apply and sweep workers, each restarted when it fails, until `stop` is cancelled and the
+/// jobs they hold are done.
+async fn supervised_workers(
+    deps: Arc<WorkerDeps>,
+    applies: ApplyBatchStorage,
+    concurrency: usize,
+    stop: &CancellationToken,
+) {
     let instance = next_instance();
     let apply_deps = deps.clone();
     let applying = supervise("apply-batch", stop.clone(), move |start, stop, liveness| {
@@ -122,14 +148,63 @@ pub async fn run_workers(
         let name = worker_name("dis-sweep-run", instance, start);
         sweep_worker(name, sweeps.clone(), deps.clone(), stop, liveness)
     });
-    let stop_on_shutdown = async {
-        let stopped = shutdown.await;
-        stop.cancel();
-        stopped
+    tokio::join!(applying, sweeping);
+}
+
+/// Waits for `shutdown`, then stops the workers: apalis fetches no more jobs, puts back the ones
+/// fetched but not started, and waits for the ones running. A job held longer than `limit` (MySQL
+/// unreachable, a long sweep) is left unacknowledged: apalis-redis delivers it again once this
+/// worker's heartbeats have lapsed (30 s), and applying it again changes nothing.
+async fn stop_after(
+    shutdown: impl Future<Output = std::io::Result<()>>,
+    workers: impl Future<Output = ()>,
+    stop: &CancellationToken,
+    limit: Duration,
+) -> std::io::Result<()> {
+    tokio::pin!(workers);
+    let stopped = tokio::select! {
+        () = &mut workers => return Ok(()),
+        stopped = shutdown => stopped,
     };
-    let (stopped, (), ()) = tokio::join!(stop_on_shutdown, applying, sweeping);
-    settler.abort();
-    vacuum.abort();
-    stopped?;
-    Ok(())
+    let shown = humantime::format_duration(limit).to_string();
+    tracing::info!(limit = %shown, "stopping: no new jobs; finishing the jobs held");
+    stop.cancel();
+    if tokio::time::timeout(limit, workers).await.is_ok() {
+        tracing::info!("stopped: every job held was finished, or put back unstarted");
+    } else {
+        tracing::warn!(limit = %shown,
+            "jobs still held when DIS_SHUTDOWN_TIMEOUT ran out (MySQL unreachable?): the queue delivers them again once this worker's heartbeats have lapsed (30 s)");
+    }
+    stopped
+}
+
+/// The worker process: its HTTP listener (`/healthz` on `DIS_METRICS_LISTEN`), then the workers,
+/// until `stop` resolves (SIGTERM or Ctrl-C in the binary).
+pub async fn run(
+    settings: &Settings,
+    stop: impl Future<Output = &'static str> + Send + 'static,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(settings.metrics_listen)
+        .await
+        .with_context(|| {
+            format!(
+                "could not listen on {} (DIS_METRICS_LISTEN)",
+                settings.metrics_listen
+            )
+        })?;
+    tracing::info!(address = %listener.local_addr()?, "serving /healthz");
+    let stop_http = CancellationToken::new();
+    let http = tokio::spawn(crate::http::serve(
+        listener,
+        stop_http.clone().cancelled_owned(),
+    ));
+    let shutdown = async move {
+        let signal = stop.await;
+        tracing::info!(signal, "stop asked");
+        Ok(())
+    };
+    let result = run_workers(settings, shutdown).await;
+    stop_http.cancel();
+    let _ = http.await;
+    result
 }

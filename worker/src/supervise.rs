@@ -1,6 +1,12 @@
 //! Keeping a queue worker alive: an apalis worker stops for good on its first backend error (a
 //! Redis timeout, a heartbeat that finds it deregistered, an ack for a task already handed
 //! elsewhere), which would leave its queue unserved and its runs closing for ever.
+//!
+//! apalis-core 1.0's `Monitor::should_restart` does not cover it, as its source shows: the
+//! callback is asked only when a worker's future ends with an error (or panics), so a worker that
+//! hangs without failing — which apalis 1.0 can do — is never restarted; and a restart it allows
+//! happens at once, in the same poll, with no pause, so a Redis that is down makes it spin. This
+//! supervisor also restarts a worker that stops beating, and waits longer after each failure.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};

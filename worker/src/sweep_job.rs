@@ -17,6 +17,7 @@ const MAX_SWEEP_RETRY_DELAY: Duration = Duration::from_mins(5);
 /// Every failure is safe to retry: the sweep re-reads the run under its lock and deletes in
 /// chunks that each commit with their audit rows. One that keeps failing is logged at every try
 /// and its run stays visibly `sweeping`; nothing is deleted by guesswork.
+#[tracing::instrument(skip(pool, settings))]
 pub async fn sweep_until_done(
     pool: &MySqlPool,
     run_id: i64,
@@ -25,12 +26,15 @@ pub async fn sweep_until_done(
     let mut delay = FIRST_SWEEP_RETRY_DELAY;
     loop {
         match sweep_run(pool, run_id, settings).await {
-            Ok(outcome) => return outcome,
+            Ok(outcome) => {
+                tracing::info!(?outcome, "sweep done");
+                return outcome;
+            }
             Err(SweepError::Busy(entity)) => {
-                tracing::info!(run_id, %entity, ?delay, "another sweep of the entity is running; waiting for it");
+                tracing::info!(%entity, ?delay, "another sweep of the entity is running; waiting for it");
             }
             Err(e) => {
-                tracing::error!(run_id, error = %e, ?delay, "sweep failed; trying it again");
+                tracing::error!(error = %e, ?delay, "sweep failed; trying it again");
             }
         }
         tokio::time::sleep(delay).await;

@@ -1,99 +1,148 @@
-//! The arguments of the command line, as clap parses them.
+//! The arguments of the command line, as clap parses them: each setting with its variable, the
+//! demo-only and ERP-only ones under headings of their own.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use records::{Entity, RunMode};
+use records::RunMode;
+use startup::{CommonArgs, ShutdownArgs};
 
+use super::EntityChoice;
 use crate::demo::{Day, DemoSize};
+use crate::mssql::ErpArgs;
+use crate::settings::ApiArgs;
 
-#[derive(Debug, Parser)]
-#[command(
-    name = "extractor",
-    version,
-    about = "Reads the ERP and syncs it into DIS through the ingest API"
-)]
+/// Reads the ERP and syncs it into DIS through the ingest API.
+#[derive(Parser)]
+#[command(name = "extractor", version, after_help = SETTINGS_HELP)]
 pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
+const SETTINGS_HELP: &str = "\
+Settings come from the flags, then the environment, then the config file (DIS_CONFIG), then the
+defaults shown; the ERP's are the [erp] table of the file. See the README's \"Reading the ERP (SQL
+Server)\" for the statements and what each parameter holds.";
+
 const RUN_AFTER_HELP: &str = "\
-The API is DIS_API_URL, with the token DIS_API_TOKEN (environment or dis-sync.toml).
-Exit codes: 0 every run completed; 1 a run did not complete; 3 a sweep is held for an operator's approval.";
+Settings come from the flags, then the environment, then the config file (DIS_CONFIG), then the
+defaults shown. Exit codes: 0 every run completed; 1 a run did not complete; 2 a setting or
+argument to fix; 3 a sweep is held for an operator's approval. SIGTERM or Ctrl-C aborts a run
+whose end is not yet declared, so that it is never swept.";
 
-const ERP_HELP: &str = "\
-The ERP is the [erp] table of dis-sync.toml or DIS_ERP_* variables (DIS_ERP_HOST, DIS_ERP_DATABASE,
-DIS_ERP_USER, DIS_ERP_PASSWORD, ...); see extractor/ERP.md.";
-
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum Command {
-    /// Sends one entity, or both, to the ingest API as runs and waits for them to settle.
+    /// Sends one entity, or all, to the ingest API as runs and waits for their outcome.
     #[command(after_help = RUN_AFTER_HELP)]
     Run(RunArgs),
     /// Connects to the ERP and the API, runs each configured statement for 5 rows, and says
     /// what it found.
-    #[command(after_help = ERP_HELP)]
+    #[command(after_help = SETTINGS_HELP)]
     Check(CheckArgs),
-    /// Runs `run` on a cron expression, never two runs at once; stops on Ctrl-C.
+    /// Runs `run` on a cron expression, never two runs at once, until SIGTERM or Ctrl-C.
     #[command(after_help = RUN_AFTER_HELP)]
     Schedule(ScheduleArgs),
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct CheckArgs {
-    /// The API to check, instead of the configured `DIS_API_URL`.
-    #[arg(long)]
-    pub api_url: Option<String>,
+    #[command(flatten)]
+    pub api: ApiArgs,
+    #[command(flatten)]
+    pub erp: ErpArgs,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct ScheduleArgs {
     /// When to run: six fields, seconds first ("0 0 3 * * *" is 03:00 every day).
     #[arg(long)]
     pub cron: String,
-    /// The time zone the cron expression is read in; the ERP's (`erp.time_zone`) by default.
-    #[arg(long)]
+    /// The time zone the cron expression is read in; the ERP's (DIS_ERP_TIME_ZONE) by default.
+    #[arg(long, value_name = "ZONE")]
     pub time_zone: Option<String>,
+    #[command(flatten)]
+    pub shutdown: ShutdownArgs,
     #[command(flatten)]
     pub run: RunArgs,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
+#[command(next_help_heading = "Run")]
 pub struct RunArgs {
-    /// Where the records come from.
-    // Required rather than defaulted: a full run of the wrong source would have DIS's rows swept.
+    /// Where the records come from; no default, so that a production cron can never send demo
+    /// data as a full run (which would sweep DIS's rows).
     #[arg(long, value_enum)]
     pub source: Source,
+    /// Which entity to sync.
     #[arg(long, value_enum)]
     pub entity: EntityChoice,
     /// `full` sees every record and lets the API sweep what the source no longer has.
     #[arg(long, value_enum, default_value_t = ModeChoice::Full)]
     pub mode: ModeChoice,
-    /// Which day of the demo data set to send.
-    #[arg(long, value_enum, default_value_t = DayChoice::One)]
-    pub day: DayChoice,
-    /// Influencers of the demo data set on day one.
-    #[arg(long, default_value_t = DemoSize::default().influencers)]
-    pub influencers: usize,
-    /// Contracts of the demo data set on day one.
-    #[arg(long, default_value_t = DemoSize::default().contracts)]
-    pub contracts: usize,
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    /// Records per batch, one PUT each.
+    #[arg(long, value_name = "RECORDS", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub batch_size: u32,
     /// Batches in flight at once.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    #[arg(long, value_name = "BATCHES", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
     /// Attempts of each request before giving up (retries on timeouts, 429 and 5xx only).
-    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub attempts: u32,
-    /// Seconds to wait for a run to settle after its end is declared.
-    #[arg(long, default_value_t = 3600)]
+    /// Seconds to wait for a run's outcome after its end is declared.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
     pub wait_timeout: u64,
     /// No progress line, even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
-    /// The API to post to, instead of the configured `DIS_API_URL`.
-    #[arg(long)]
-    pub api_url: Option<String>,
+    #[command(flatten)]
+    pub demo: DemoArgs,
+    #[command(flatten)]
+    pub api: ApiArgs,
+    #[command(flatten)]
+    pub erp: ErpArgs,
+}
+
+/// The built-in data set's shape; refused with `--source mssql`, where it would mean nothing.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Demo source (only with --source demo)")]
+pub struct DemoArgs {
+    /// Which day of the demo data set to send: next has some records changed, some new and some
+    /// deleted [default: one]
+    #[arg(long, value_enum)]
+    pub day: Option<DayChoice>,
+    /// Influencers of the demo data set on day one [default: 10000]
+    #[arg(long, value_name = "N")]
+    pub influencers: Option<usize>,
+    /// Campaigns of the demo data set on day one [default: 1000]
+    #[arg(long, value_name = "N")]
+    pub campaigns: Option<usize>,
+    /// Contracts of the demo data set on day one [default: 30000]
+    #[arg(long, value_name = "N")]
+    pub contracts: Option<usize>,
+}
+
+impl DemoArgs {
+    pub fn day(&self) -> Day {
+        self.day.unwrap_or(DayChoice::One).into()
+    }
+
+    pub fn size(&self) -> DemoSize {
+        let default = DemoSize::default();
+        DemoSize {
+            influencers: self.influencers.unwrap_or(default.influencers),
+            campaigns: self.campaigns.unwrap_or(default.campaigns),
+            contracts: self.contracts.unwrap_or(default.contracts),
+        }
+    }
+
+    /// Whether any was given, which only the demo source reads.
+    pub fn given(&self) -> bool {
+        self.day.is_some()
+            || self.influencers.is_some()
+            || self.campaigns.is_some()
+            || self.contracts.is_some()
+    }
 }
 
 /// Sources of records.
@@ -101,26 +150,8 @@ pub struct RunArgs {
 pub enum Source {
     /// The built-in deterministic data set.
     Demo,
-    /// The ERP on SQL Server, as configured in the `[erp]` table (see ERP.md).
+    /// The ERP on SQL Server, as its DIS_ERP_… settings say (the README's "Reading the ERP").
     Mssql,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EntityChoice {
-    Influencers,
-    Contracts,
-    /// Influencers, then contracts, which reference them.
-    All,
-}
-
-impl EntityChoice {
-    pub fn entities(self) -> &'static [Entity] {
-        match self {
-            Self::Influencers => &[Entity::Influencers],
-            Self::Contracts => &[Entity::Contracts],
-            Self::All => &Entity::ALL,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -142,7 +173,9 @@ impl From<ModeChoice> for RunMode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DayChoice {
+    /// The first full load.
     One,
+    /// The day after: some records changed, some new, some deleted.
     Next,
 }
 
@@ -156,101 +189,4 @@ impl From<DayChoice> for Day {
 }
 
 #[cfg(test)]
-mod tests {
-    use clap::CommandFactory;
-
-    use super::*;
-
-    #[test]
-    fn the_command_line_is_consistent() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn a_demo_run_of_all_entities_parses_with_its_defaults() {
-        let cli = Cli::try_parse_from([
-            "extractor",
-            "run",
-            "--source",
-            "demo",
-            "--entity",
-            "all",
-            "--mode",
-            "full",
-        ])
-        .unwrap();
-        let Command::Run(args) = cli.command else {
-            panic!("not a run");
-        };
-        assert_eq!(
-            args.entity.entities(),
-            &[Entity::Influencers, Entity::Contracts]
-        );
-        assert_eq!(
-            (args.day, args.influencers, args.contracts),
-            (DayChoice::One, 10_000, 30_000)
-        );
-        assert_eq!((args.batch_size, args.concurrency), (1000, 4));
-    }
-
-    #[test]
-    fn an_mssql_run_is_full_unless_told_otherwise() {
-        let cli = Cli::try_parse_from([
-            "extractor",
-            "run",
-            "--source",
-            "mssql",
-            "--entity",
-            "contracts",
-        ])
-        .unwrap();
-        let Command::Run(args) = cli.command else {
-            panic!("not a run");
-        };
-        assert_eq!((args.source, args.mode), (Source::Mssql, ModeChoice::Full));
-    }
-
-    #[test]
-    fn a_schedule_takes_a_cron_expression_and_the_run_arguments() {
-        let cli = Cli::try_parse_from([
-            "extractor",
-            "schedule",
-            "--cron",
-            "0 0 3 * * *",
-            "--source",
-            "mssql",
-            "--entity",
-            "all",
-        ])
-        .unwrap();
-        let Command::Schedule(args) = cli.command else {
-            panic!("not a schedule");
-        };
-        assert_eq!(args.cron, "0 0 3 * * *");
-        assert_eq!(args.run.entity, EntityChoice::All);
-    }
-
-    #[test]
-    fn the_source_must_be_named() {
-        assert!(
-            Cli::try_parse_from(["extractor", "run", "--entity", "all", "--mode", "full"]).is_err()
-        );
-    }
-
-    #[test]
-    fn a_batch_size_of_zero_is_refused() {
-        let args = [
-            "extractor",
-            "run",
-            "--source",
-            "demo",
-            "--entity",
-            "contracts",
-            "--mode",
-            "incremental",
-            "--batch-size",
-            "0",
-        ];
-        assert!(Cli::try_parse_from(args).is_err());
-    }
-}
+mod tests;

@@ -2,19 +2,20 @@
 
 use std::time::Duration;
 
+use records::api::{ErrorBody, ErrorCode};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
-use serde::Deserialize;
 
 /// A request that failed for good: retries, if it was worth any, are exhausted.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// The API answered with an error status and, usually, its JSON error body.
-    #[error("{request}: the API answered {status} {code}: {message}")]
+    #[error("{request}: the API answered {status}{}: {message}", code.map(|c| format!(" {c}")).unwrap_or_default())]
     Refused {
         request: String,
         status: u16,
-        code: String,
+        /// The API's error code; `None` when the body was not the API's (a proxy's page, say).
+        code: Option<ErrorCode>,
         message: String,
         retry_after: Option<Duration>,
     },
@@ -39,10 +40,10 @@ impl ApiError {
         }
     }
 
-    /// The API's error code of a refusal, such as `validation_failed`.
-    pub fn code(&self) -> Option<&str> {
+    /// The API's error code of a refusal, such as [`ErrorCode::FullRunOpen`].
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            Self::Refused { code, .. } => Some(code),
+            Self::Refused { code, .. } => *code,
             _ => None,
         }
     }
@@ -88,32 +89,16 @@ pub(super) enum Replay {
     CreatesSomething,
 }
 
-/// Reads the API's `{"error": {"code", "message"}}`, or makes do with whatever came back.
+/// Reads the API's error body, or makes do with whatever came back.
 pub(super) fn refusal(
     request: String,
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
 ) -> ApiError {
-    #[derive(Deserialize)]
-    struct Envelope {
-        error: Detail,
-    }
-    #[derive(Deserialize)]
-    struct Detail {
-        code: String,
-        message: String,
-    }
-    let (code, message) = match serde_json::from_slice::<Envelope>(body) {
-        Ok(Envelope { error }) => (error.code, error.message),
-        Err(_) => (
-            status
-                .canonical_reason()
-                .unwrap_or("error")
-                .to_lowercase()
-                .replace(' ', "_"),
-            excerpt(body),
-        ),
+    let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(ErrorBody { error }) => (Some(error.code), error.message),
+        Err(_) => (None, excerpt(body)),
     };
     let retry_after = headers
         .get(RETRY_AFTER)

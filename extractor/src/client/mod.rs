@@ -5,14 +5,12 @@ mod errors;
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use records::{Entity, RunMode};
+use records::api::{BatchReceipt, DeclaredEnd, NewRun, RunView};
+use records::{Entity, RunMode, RunStatus};
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-
-use crate::wire::{BatchReceipt, RunView};
+use serde::Serialize;
 
 pub use errors::ApiError;
 use errors::{excerpt, refusal, Replay};
@@ -86,22 +84,12 @@ impl ApiClient {
         self.retry
     }
 
-    /// Opens a run and returns its id (`POST /v1/runs`).
-    pub async fn create_run(&self, entity: Entity, mode: RunMode) -> Result<i64, ApiError> {
-        #[derive(Deserialize)]
-        struct Created {
-            run_id: i64,
-        }
-        let body = json!({ "entity": entity, "mode": mode });
-        let created: Created = self
-            .call(
-                Method::POST,
-                "/v1/runs".into(),
-                Some(to_bytes(&body)),
-                Replay::CreatesSomething,
-            )
-            .await?;
-        Ok(created.run_id)
+    /// Opens a run (`POST /v1/runs`).
+    pub async fn create_run(&self, entity: Entity, mode: RunMode) -> Result<RunView, ApiError> {
+        let body = to_bytes(&NewRun { entity, mode });
+        let path = "/v1/runs".to_owned();
+        self.call(Method::POST, path, Some(body), Replay::CreatesSomething)
+            .await
     }
 
     /// Sends batch `seq` (from 1) of a run (`PUT /v1/runs/{run_id}/batches/{seq}`).
@@ -133,7 +121,11 @@ impl ApiClient {
         batches: u64,
         records: u64,
     ) -> Result<RunView, ApiError> {
-        let body = json!({ "batches": batches, "records": records });
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let body = DeclaredEnd {
+            batches: count(batches),
+            records: count(records),
+        };
         let path = format!("/v1/runs/{run_id}/complete");
         match self
             .call(Method::POST, path, Some(to_bytes(&body)), Replay::Safe)
@@ -155,7 +147,7 @@ impl ApiClient {
         match self.call(Method::POST, path, None, Replay::Safe).await {
             Err(refused) if refused.status() == Some(StatusCode::CONFLICT.as_u16()) => {
                 match self.get_run(run_id).await {
-                    Ok(run) if run.status == records::RunStatus::Aborted => Ok(run),
+                    Ok(run) if run.status == RunStatus::Aborted => Ok(run),
                     _ => Err(refused),
                 }
             }
@@ -259,6 +251,6 @@ impl ApiClient {
 }
 
 fn to_bytes<T: Serialize>(value: &T) -> Vec<u8> {
-    // Wire records and JSON values always serialize; a failure would be a bug in a Serialize impl.
+    // Requests and records always serialize; a failure would be a bug in a Serialize impl.
     serde_json::to_vec(value).expect("records serialize to JSON")
 }

@@ -3,7 +3,7 @@
 use rand::seq::IndexedRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use records::document::{cnpj_with_check_digits, cpf_with_check_digits};
+use records::influencer::document::{cnpj_with_check_digits, cpf_with_check_digits};
 use records::InfluencerWire;
 
 use super::words;

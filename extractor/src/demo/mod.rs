@@ -3,8 +3,12 @@
 //! Every record is derived from a fixed seed and its own `erp_id` alone, so the iterators are lazy,
 //! any record can be looked up directly, and memory does not grow with the size of the data set.
 
+mod campaigns;
 mod contracts;
 mod influencers;
+mod lookup;
+mod run;
+mod spoiled;
 mod words;
 
 #[cfg(test)]
@@ -20,6 +24,7 @@ use records::{ContractWire, InfluencerWire};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoSize {
     pub influencers: usize,
+    pub campaigns: usize,
     pub contracts: usize,
 }
 
@@ -27,6 +32,7 @@ impl Default for DemoSize {
     fn default() -> Self {
         Self {
             influencers: 10_000,
+            campaigns: 1_000,
             contracts: 30_000,
         }
     }
@@ -37,7 +43,8 @@ impl Default for DemoSize {
 pub enum Day {
     /// The first extraction.
     One,
-    /// The same ERP a day later: about 3 % changed, 2 % new and 1 % deleted, per entity.
+    /// The same ERP a day later: about 3 % changed, 2 % new and 1 % deleted, per entity, and a
+    /// few invalid records (3 influencers, 5 contracts; see `spoiled.rs`).
     Next,
 }
 
@@ -49,6 +56,7 @@ pub enum Day {
 pub struct DemoDataset {
     size: DemoSize,
     day: Day,
+    spoiled: spoiled::Spoiled,
 }
 
 /// What the next day does to a record that existed on day one.
@@ -91,11 +99,40 @@ enum Stream {
     ContractFate = 4,
     InfluencerChange = 5,
     ContractChange = 6,
+    Campaign = 7,
+    CampaignFate = 8,
+    CampaignChange = 9,
 }
 
 impl DemoDataset {
     pub fn new(size: DemoSize, day: Day) -> Self {
-        Self { size, day }
+        let mut set = Self {
+            size,
+            day,
+            spoiled: spoiled::Spoiled::NONE,
+        };
+        if day == Day::Next {
+            let influencers = set.last_id(size.influencers);
+            let contracts = set.last_id(size.contracts);
+            set.spoiled = spoiled::Spoiled {
+                influencers: spoiled::spread(size.influencers, influencers, |k| {
+                    set.influencer(k).is_some()
+                }),
+                contracts: spoiled::spread(size.contracts, contracts, |k| {
+                    set.contract(k).is_some()
+                }),
+            };
+        }
+        set
+    }
+
+    /// The keys whose record is invalid on this day: influencers, then contracts.
+    pub fn invalid_keys(&self) -> (Vec<i64>, Vec<i64>) {
+        let keys = |spoiled: &[i64]| spoiled.iter().copied().filter(|k| *k > 0).collect();
+        (
+            keys(&self.spoiled.influencers),
+            keys(&self.spoiled.contracts),
+        )
     }
 
     pub fn size(&self) -> DemoSize {
@@ -118,58 +155,6 @@ impl DemoDataset {
         (1..=this.last_id(self.size.contracts)).filter_map(move |id| this.contract(id))
     }
 
-    /// The influencer `erp_id` as the ERP holds it on this day; `None` when it does not exist.
-    pub fn influencer(&self, erp_id: i64) -> Option<InfluencerWire> {
-        if erp_id < 1 || erp_id > self.last_id(self.size.influencers) {
-            return None;
-        }
-        if erp_id > self.size.influencers as i64 {
-            return Some(influencers::generate(
-                erp_id,
-                &mut rng(Stream::Influencer, erp_id),
-                NEXT_DAY,
-            ));
-        }
-        let base = influencers::generate(erp_id, &mut rng(Stream::Influencer, erp_id), DAY_ONE);
-        match self.fate(Stream::InfluencerFate, erp_id) {
-            Fate::Kept => Some(base),
-            Fate::Deleted => None,
-            Fate::Changed => Some(influencers::change(
-                base,
-                &mut rng(Stream::InfluencerChange, erp_id),
-                NEXT_DAY,
-            )),
-        }
-    }
-
-    /// The contract `erp_id` as the ERP holds it on this day; `None` when it does not exist.
-    pub fn contract(&self, erp_id: i64) -> Option<ContractWire> {
-        if self.size.influencers == 0 || erp_id < 1 || erp_id > self.last_id(self.size.contracts) {
-            return None;
-        }
-        let mut rng = rng(Stream::Contract, erp_id);
-        if erp_id > self.size.contracts as i64 {
-            let drawn = rng.random_range(1..=self.last_id(self.size.influencers));
-            let influencer = self.living_influencer(drawn);
-            return Some(contracts::generate(erp_id, influencer, &mut rng, NEXT_DAY));
-        }
-        let influencer = rng.random_range(1..=self.size.influencers as i64);
-        // The ERP deletes an influencer's contracts with it.
-        if self.fate(Stream::InfluencerFate, influencer) == Fate::Deleted {
-            return None;
-        }
-        let base = contracts::generate(erp_id, influencer, &mut rng, DAY_ONE);
-        match self.fate(Stream::ContractFate, erp_id) {
-            Fate::Kept => Some(base),
-            Fate::Deleted => None,
-            Fate::Changed => Some(contracts::change(
-                base,
-                &mut self::rng(Stream::ContractChange, erp_id),
-                NEXT_DAY,
-            )),
-        }
-    }
-
     /// The highest `erp_id` of an entity whose day-one size is `day_one`.
     fn last_id(&self, day_one: usize) -> i64 {
         let added = match self.day {
@@ -188,23 +173,6 @@ impl DemoDataset {
             1..=3 => Fate::Changed,
             _ => Fate::Kept,
         }
-    }
-
-    /// `erp_id`, or the next influencer after it (wrapping) that was not deleted.
-    ///
-    /// Ends because influencers added on the next day are never deleted, and there is at least one.
-    fn living_influencer(&self, erp_id: i64) -> i64 {
-        let last = self.last_id(self.size.influencers);
-        let mut candidate = erp_id;
-        while self.influencer_deleted(candidate) {
-            candidate = candidate % last + 1;
-        }
-        candidate
-    }
-
-    fn influencer_deleted(&self, erp_id: i64) -> bool {
-        erp_id <= self.size.influencers as i64
-            && self.fate(Stream::InfluencerFate, erp_id) == Fate::Deleted
     }
 }
 

@@ -3,18 +3,24 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use records::{Contract, ContractWire, Influencer, InfluencerWire};
+use records::{Campaign, CampaignWire, Contract, ContractWire, Influencer, InfluencerWire};
 
 use super::{Day, DemoDataset, DemoSize};
 
 const SMALL: DemoSize = DemoSize {
     influencers: 2_000,
+    campaigns: 200,
     contracts: 6_000,
 };
 
 fn influencers_by_id(day: Day) -> BTreeMap<i64, InfluencerWire> {
     let set = DemoDataset::new(DemoSize::default(), day);
     set.influencers().map(|r| (r.erp_id.unwrap(), r)).collect()
+}
+
+fn campaigns_by_id(day: Day) -> BTreeMap<i64, CampaignWire> {
+    let set = DemoDataset::new(DemoSize::default(), day);
+    set.campaigns().map(|r| (r.erp_id.unwrap(), r)).collect()
 }
 
 fn contracts_by_id(day: Day) -> BTreeMap<i64, ContractWire> {
@@ -65,17 +71,79 @@ fn records_come_in_ascending_erp_id_order_and_match_direct_look_ups() {
 }
 
 #[test]
-fn every_record_of_both_days_passes_validation() {
+fn every_record_passes_validation_except_the_few_the_next_day_spoils() {
     for day in [Day::One, Day::Next] {
         let set = DemoDataset::new(DemoSize::default(), day);
+        let (bad_influencers, bad_contracts) = set.invalid_keys();
         for wire in set.influencers() {
+            let key = wire.erp_id.unwrap();
+            let parsed = Influencer::parse(wire.clone());
+            assert_eq!(
+                parsed.is_err(),
+                bad_influencers.contains(&key),
+                "{wire:?}: {parsed:?}"
+            );
+        }
+        for wire in set.campaigns() {
             let shown = format!("{wire:?}");
-            Influencer::parse(wire).unwrap_or_else(|p| panic!("{shown}: {p:?}"));
+            Campaign::parse(wire).unwrap_or_else(|p| panic!("{shown}: {p:?}"));
         }
         for wire in set.contracts() {
-            let shown = format!("{wire:?}");
-            Contract::parse(wire).unwrap_or_else(|p| panic!("{shown}: {p:?}"));
+            let key = wire.erp_id.unwrap();
+            let parsed = Contract::parse(wire.clone());
+            assert_eq!(
+                parsed.is_err(),
+                bad_contracts.contains(&key),
+                "{wire:?}: {parsed:?}"
+            );
         }
+    }
+}
+
+#[test]
+fn the_next_day_spoils_3_influencers_and_5_contracts_one_of_each_new_each_for_a_reason() {
+    assert_eq!(
+        DemoDataset::new(DemoSize::default(), Day::One).invalid_keys(),
+        (vec![], vec![])
+    );
+    let one = DemoDataset::new(DemoSize::default(), Day::One);
+    let next = DemoDataset::new(DemoSize::default(), Day::Next);
+    let (influencers, contracts) = next.invalid_keys();
+    let existed: Vec<bool> = influencers
+        .iter()
+        .map(|k| one.influencer(*k).is_some())
+        .collect();
+    assert_eq!(existed, [true, true, false]);
+    let existed: Vec<bool> = contracts
+        .iter()
+        .map(|k| one.contract(*k).is_some())
+        .collect();
+    assert_eq!(existed, [true, true, true, true, false]);
+    let reasons: Vec<String> = influencers
+        .iter()
+        .map(|k| {
+            Influencer::parse(next.influencer(*k).unwrap())
+                .unwrap_err()
+                .to_string()
+        })
+        .chain(contracts.iter().map(|k| {
+            Contract::parse(next.contract(*k).unwrap())
+                .unwrap_err()
+                .to_string()
+        }))
+        .collect();
+    let expected = [
+        "document: is not a valid CPF",
+        "platform: \"orkut\" is not a platform",
+        "email: \"contato@\" is not a valid e-mail address; state: \"SS\" is not a Brazilian UF",
+        "ends_on: ",
+        "currency: \"R$\" is not an ISO 4217 currency code",
+        "amount: must not be negative",
+        "status: \"signed\" is not a status",
+        "starts_on: \"2027-02-30\" is not a date",
+    ];
+    for (reason, expected) in reasons.iter().zip(expected) {
+        assert!(reason.starts_with(expected), "{reason} is not {expected}");
     }
 }
 
@@ -83,10 +151,12 @@ fn every_record_of_both_days_passes_validation() {
 fn the_day_one_data_set_has_exactly_the_requested_sizes() {
     let set = DemoDataset::new(SMALL, Day::One);
     assert_eq!(set.influencers().count(), SMALL.influencers);
+    assert_eq!(set.campaigns().count(), SMALL.campaigns);
     assert_eq!(set.contracts().count(), SMALL.contracts);
     let empty = DemoDataset::new(
         DemoSize {
             influencers: 0,
+            campaigns: 0,
             contracts: 10,
         },
         Day::Next,
@@ -165,10 +235,35 @@ fn the_next_day_changes_adds_and_deletes_contracts_in_similar_shares() {
 }
 
 #[test]
+fn the_next_day_changes_adds_and_deletes_campaigns_in_similar_shares_with_later_timestamps() {
+    let one = campaigns_by_id(Day::One);
+    let next = campaigns_by_id(Day::Next);
+    let [changed, new, deleted] = differences(&one, &next);
+    let total = one.len();
+    assert!(
+        (1.0..5.0).contains(&share(changed, total)),
+        "{changed} changed"
+    );
+    assert!((1.5..2.5).contains(&share(new, total)), "{new} new");
+    assert!(
+        (0.2..2.0).contains(&share(deleted, total)),
+        "{deleted} deleted"
+    );
+    for (id, before) in &one {
+        if let Some(after) = next.get(id).filter(|after| *after != before) {
+            assert!(at(after.source_updated_at.as_ref()) > at(before.source_updated_at.as_ref()));
+            assert_ne!(after.budget, before.budget, "campaign {id}");
+        }
+    }
+}
+
+#[test]
 fn a_record_changed_the_next_day_carries_a_later_source_updated_at() {
+    let (bad_influencers, bad_contracts) =
+        DemoDataset::new(DemoSize::default(), Day::Next).invalid_keys();
     let one = contracts_by_id(Day::One);
     let next = contracts_by_id(Day::Next);
-    for (id, before) in &one {
+    for (id, before) in one.iter().filter(|(id, _)| !bad_contracts.contains(id)) {
         if let Some(after) = next.get(id).filter(|after| *after != before) {
             assert!(at(after.source_updated_at.as_ref()) > at(before.source_updated_at.as_ref()));
             assert_ne!(after.amount, before.amount, "contract {id}");
@@ -176,7 +271,7 @@ fn a_record_changed_the_next_day_carries_a_later_source_updated_at() {
     }
     let one = influencers_by_id(Day::One);
     let next = influencers_by_id(Day::Next);
-    for (id, before) in &one {
+    for (id, before) in one.iter().filter(|(id, _)| !bad_influencers.contains(id)) {
         if let Some(after) = next.get(id).filter(|after| *after != before) {
             assert!(at(after.source_updated_at.as_ref()) > at(before.source_updated_at.as_ref()));
             assert_ne!(after.followers, before.followers, "influencer {id}");

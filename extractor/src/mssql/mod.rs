@@ -19,15 +19,15 @@ use chrono_tz::Tz;
 use records::{Entity, RunMode};
 
 pub use check::{check_erp, Finding};
-pub use config::{EntityQueries, ErpConfig};
+pub use config::{EntityQueries, ErpArgs, ErpConfig, StatementArgs};
 pub use connection::ErpConnection;
 pub use errors::ErpError;
 pub use pages::{records, PageReader, Window, FIRST_KEY};
 pub use readonly::{StatementError, VerifiedSelect};
 pub use rows::{canonical_columns, ErpRecord, Layout};
 pub use statements::{
-    EntityStatements, Statements, CLOCK, CONTRACTS_FULL, CONTRACTS_INCREMENTAL, INFLUENCERS_FULL,
-    INFLUENCERS_INCREMENTAL,
+    EntityStatements, Statements, CAMPAIGNS_FULL, CAMPAIGNS_INCREMENTAL, CLOCK, CONTRACTS_FULL,
+    CONTRACTS_INCREMENTAL, INFLUENCERS_FULL, INFLUENCERS_INCREMENTAL,
 };
 pub use time::{erp_timestamp_to_wire, format_local, format_utc, parse_local, to_utc};
 pub use watermarks::{Watermark, WatermarkError, WatermarkStore};

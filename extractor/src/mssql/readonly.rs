@@ -93,7 +93,7 @@ fn check_tokens(tokens: &[Token], placeholders: &[&str]) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "it does not use {}; see ERP.md for what each parameter holds",
+            "it does not use {}; see \"The reference schema and its statements\" in the README for what each parameter holds",
             missing.join(", ")
         ))
     }

@@ -2,49 +2,90 @@
 //! so that the API, not the extractor, decides what is valid (a record dropped here would be swept).
 
 use chrono_tz::Tz;
-use records::{ContractWire, Entity, InfluencerWire};
+use records::record::{fields, TIMESTAMP_FIELD};
+use records::{Entity, EntityVisitor, JsonKind, Record};
+use serde::ser::SerializeMap;
 use serde::Serialize;
+use serde_json::Value;
 use tiberius::{Column, ColumnData, Row};
 
 use super::errors::ErpError;
 use super::time::erp_timestamp_to_wire;
 
-/// A record read from the ERP, serialized exactly as its wire form.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum ErpRecord {
-    Influencer(InfluencerWire),
-    Contract(ContractWire),
+/// A record read from the ERP: its fields under their canonical names, in wire order, with the
+/// values the ERP holds. It serializes exactly as the entity's wire form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErpRecord {
+    fields: Vec<(&'static str, Value)>,
 }
 
 impl ErpRecord {
     pub fn erp_id(&self) -> Option<i64> {
-        match self {
-            Self::Influencer(wire) => wire.erp_id,
-            Self::Contract(wire) => wire.erp_id,
-        }
+        self.fields.first().and_then(|(_, key)| key.as_i64())
+    }
+
+    /// The record as `R`'s wire type; for tests and checks.
+    pub fn to_wire<R: Record>(&self) -> Result<R::Wire, serde_json::Error> {
+        serde_json::from_value(serde_json::to_value(self)?)
     }
 }
 
+impl Serialize for ErpRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
+        for (name, value) in &self.fields {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// How a canonical column is read from a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cell {
+    Integer,
+    Text,
+    /// ERP local time, sent in UTC.
+    Timestamp,
+}
+
+/// The canonical columns of `entity`, in wire order, each with how its cell is read.
+fn cells_of(entity: Entity) -> Vec<(&'static str, Cell)> {
+    struct Cells;
+    impl EntityVisitor for Cells {
+        type Output = Vec<(&'static str, Cell)>;
+        fn visit<R: Record>(self) -> Self::Output {
+            fields::<R>()
+                .map(|(name, kind)| match kind {
+                    _ if name == TIMESTAMP_FIELD => (name, Cell::Timestamp),
+                    JsonKind::Integer => (name, Cell::Integer),
+                    JsonKind::Text => (name, Cell::Text),
+                })
+                .collect()
+        }
+    }
+    entity.dispatch(Cells)
+}
+
 /// The canonical columns an entity's statement must return, in their wire order.
-pub fn canonical_columns(entity: Entity) -> &'static [&'static str] {
-    entity.field_names()
+pub fn canonical_columns(entity: Entity) -> Vec<&'static str> {
+    cells_of(entity).into_iter().map(|(name, _)| name).collect()
 }
 
 /// Where each canonical column sits in a result; names match whatever their case.
 #[derive(Debug, Clone)]
 pub struct Layout {
-    entity: Entity,
+    columns: Vec<(&'static str, Cell)>,
     positions: Vec<usize>,
 }
 
 impl Layout {
     /// Finds the canonical columns of `entity` among `columns`, or says which are missing.
     pub fn find(entity: Entity, columns: &[Column], what: &str) -> Result<Self, ErpError> {
-        let wanted = canonical_columns(entity);
+        let wanted = cells_of(entity);
         let positions: Vec<Option<usize>> = wanted
             .iter()
-            .map(|name| {
+            .map(|(name, _)| {
                 columns
                     .iter()
                     .position(|c| c.name().eq_ignore_ascii_case(name))
@@ -54,19 +95,20 @@ impl Layout {
             .iter()
             .zip(&positions)
             .filter(|(_, at)| at.is_none())
-            .map(|(name, _)| name.to_uppercase())
+            .map(|((name, _), _)| name.to_uppercase())
             .collect();
         if !missing.is_empty() {
             return Err(ErpError::result(
                 what,
                 format!(
-                    "the statement returns no column {}; alias the ERP's columns to the canonical names (see ERP.md)",
+                    "the statement returns no column {}; alias the ERP's columns to the canonical names \
+                     (see \"The reference schema and its statements\" in the README)",
                     missing.join(", ")
                 ),
             ));
         }
         Ok(Self {
-            entity,
+            columns: wanted,
             positions: positions.into_iter().flatten().collect(),
         })
     }
@@ -78,33 +120,20 @@ impl Layout {
             layout: self,
             what,
         };
-        match self.entity {
-            Entity::Influencers => Ok(ErpRecord::Influencer(InfluencerWire {
-                erp_id: cells.integer(0)?,
-                name: cells.text(1)?,
-                handle: cells.text(2)?,
-                email: cells.text(3)?,
-                phone: cells.text(4)?,
-                platform: cells.text(5)?,
-                followers: cells.integer(6)?,
-                document: cells.text(7)?,
-                city: cells.text(8)?,
-                state: cells.text(9)?,
-                status: cells.text(10)?,
-                source_updated_at: cells.timestamp(11, zone)?,
-            })),
-            Entity::Contracts => Ok(ErpRecord::Contract(ContractWire {
-                erp_id: cells.integer(0)?,
-                influencer_erp_id: cells.integer(1)?,
-                campaign: cells.text(2)?,
-                amount: cells.text(3)?,
-                currency: cells.text(4)?,
-                starts_on: cells.text(5)?,
-                ends_on: cells.text(6)?,
-                status: cells.text(7)?,
-                source_updated_at: cells.timestamp(8, zone)?,
-            })),
-        }
+        let fields = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(field, (name, cell))| {
+                let value = match cell {
+                    Cell::Integer => cells.integer(field)?.map(Value::from),
+                    Cell::Text => cells.text(field)?.map(Value::from),
+                    Cell::Timestamp => cells.timestamp(field, zone)?.map(Value::from),
+                };
+                Ok((*name, value.unwrap_or(Value::Null)))
+            })
+            .collect::<Result<_, ErpError>>()?;
+        Ok(ErpRecord { fields })
     }
 }
 
@@ -122,7 +151,7 @@ impl Cells<'_> {
     }
 
     fn wrong(&self, field: usize, problem: &str) -> ErpError {
-        let column = canonical_columns(self.layout.entity)[field].to_uppercase();
+        let column = self.layout.columns[field].0.to_uppercase();
         ErpError::result(self.what, format!("column {column} {problem}"))
     }
 
@@ -222,9 +251,8 @@ mod tests {
 
     #[test]
     fn columns_are_found_whatever_their_case_and_char_padding_is_dropped() {
-        let ErpRecord::Contract(wire) = map(&contract_row(text(Some("1234.5000")))).unwrap() else {
-            panic!("not a contract");
-        };
+        let record = map(&contract_row(text(Some("1234.5000")))).unwrap();
+        let wire = record.to_wire::<records::Contract>().unwrap();
         assert_eq!(wire.influencer_erp_id, Some(3));
         assert_eq!(wire.amount.as_deref(), Some("1234.5000"));
         assert_eq!(wire.status.as_deref(), Some("active"));

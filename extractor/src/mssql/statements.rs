@@ -41,6 +41,20 @@ FROM DBO.CONTRACTS WHERE ID > @P2 \
 AND UPDATED_AT >= CONVERT(DATETIME2(7), @P3, 126) AND UPDATED_AT < CONVERT(DATETIME2(7), @P4, 126) \
 ORDER BY ID";
 
+pub const CAMPAIGNS_FULL: &str = "SELECT TOP (@P1) ID AS ERP_ID, NAME, BRAND, \
+CONVERT(VARCHAR(10), STARTS_ON, 23) AS STARTS_ON, CONVERT(VARCHAR(10), ENDS_ON, 23) AS ENDS_ON, \
+CONVERT(VARCHAR(40), BUDGET) AS BUDGET, CURRENCY, STATUS, \
+CONVERT(VARCHAR(33), UPDATED_AT, 126) AS SOURCE_UPDATED_AT \
+FROM DBO.CAMPAIGNS WHERE ID > @P2 ORDER BY ID";
+
+pub const CAMPAIGNS_INCREMENTAL: &str = "SELECT TOP (@P1) ID AS ERP_ID, NAME, BRAND, \
+CONVERT(VARCHAR(10), STARTS_ON, 23) AS STARTS_ON, CONVERT(VARCHAR(10), ENDS_ON, 23) AS ENDS_ON, \
+CONVERT(VARCHAR(40), BUDGET) AS BUDGET, CURRENCY, STATUS, \
+CONVERT(VARCHAR(33), UPDATED_AT, 126) AS SOURCE_UPDATED_AT \
+FROM DBO.CAMPAIGNS WHERE ID > @P2 \
+AND UPDATED_AT >= CONVERT(DATETIME2(7), @P3, 126) AND UPDATED_AT < CONVERT(DATETIME2(7), @P4, 126) \
+ORDER BY ID";
+
 /// The ERP's own clock, which fixes the upper bound of an incremental window.
 pub const CLOCK: &str = "SELECT CONVERT(VARCHAR(33), SYSDATETIME(), 126) AS ERP_NOW";
 
@@ -51,37 +65,50 @@ pub struct EntityStatements {
     pub incremental: VerifiedSelect,
 }
 
+/// The full and incremental statements of an entity on the reference schema. An entity without
+/// them does not compile: each needs its ERP table and its defaults (see "Adding an entity").
+pub fn default_statements(entity: Entity) -> (&'static str, &'static str) {
+    match entity {
+        Entity::Influencers => (INFLUENCERS_FULL, INFLUENCERS_INCREMENTAL),
+        Entity::Campaigns => (CAMPAIGNS_FULL, CAMPAIGNS_INCREMENTAL),
+        Entity::Contracts => (CONTRACTS_FULL, CONTRACTS_INCREMENTAL),
+    }
+}
+
+/// The statements the configuration holds for `entity` (`[erp.<entity>]`).
+fn configured(config: &ErpConfig, entity: Entity) -> &EntityQueries {
+    match entity {
+        Entity::Influencers => &config.influencers,
+        Entity::Campaigns => &config.campaigns,
+        Entity::Contracts => &config.contracts,
+    }
+}
+
 /// Every statement the extractor may run, all verified.
 #[derive(Debug, Clone)]
 pub struct Statements {
-    pub influencers: EntityStatements,
-    pub contracts: EntityStatements,
+    entities: Vec<(Entity, EntityStatements)>,
     pub clock: VerifiedSelect,
 }
 
 impl Statements {
     /// Verifies every configured statement; the first refusal names its statement.
     pub fn from_config(config: &ErpConfig) -> Result<Self, StatementError> {
+        let entities = Entity::ALL
+            .into_iter()
+            .map(|e| Ok((e, entity(e, configured(config, e), default_statements(e))?)))
+            .collect::<Result<_, StatementError>>()?;
         Ok(Self {
-            influencers: entity(
-                Entity::Influencers,
-                &config.influencers,
-                (INFLUENCERS_FULL, INFLUENCERS_INCREMENTAL),
-            )?,
-            contracts: entity(
-                Entity::Contracts,
-                &config.contracts,
-                (CONTRACTS_FULL, CONTRACTS_INCREMENTAL),
-            )?,
+            entities,
             clock: VerifiedSelect::verify("clock", CLOCK, &[])?,
         })
     }
 
     pub fn of(&self, entity: Entity) -> &EntityStatements {
-        match entity {
-            Entity::Influencers => &self.influencers,
-            Entity::Contracts => &self.contracts,
-        }
+        self.entities
+            .iter()
+            .find_map(|(e, statements)| (*e == entity).then_some(statements))
+            .expect("from_config verifies the statements of every entity")
     }
 }
 
@@ -123,14 +150,20 @@ mod tests {
 
     #[test]
     fn the_default_statements_are_already_upper_case_as_the_mock_matches_them() {
-        for sql in [
-            INFLUENCERS_FULL,
-            INFLUENCERS_INCREMENTAL,
-            CONTRACTS_FULL,
-            CONTRACTS_INCREMENTAL,
-            CLOCK,
-        ] {
+        let defaults = Entity::ALL.into_iter().map(default_statements);
+        for sql in defaults
+            .flat_map(|(full, incremental)| [full, incremental])
+            .chain([CLOCK])
+        {
             assert_eq!(sql, sql.to_uppercase());
+        }
+    }
+
+    #[test]
+    fn every_entity_has_statements_that_pass_the_read_only_check() {
+        let statements = Statements::from_config(&ErpConfig::default()).unwrap();
+        for entity in Entity::ALL {
+            assert_eq!(statements.of(entity).full.name(), format!("{entity}.full"));
         }
     }
 

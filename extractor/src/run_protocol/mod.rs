@@ -1,12 +1,13 @@
 //! Drives one run of the ingest API: open it, stream the records in batches, declare its end,
-//! and wait until the API has settled it. A run given up on is aborted, so it is never swept.
+//! and wait until the API is done with it (final, or held for an operator). A run given up on is aborted, so it is never swept.
 
-mod settle;
+mod finish;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, Stream, StreamExt, TryChunksError, TryStreamExt};
+use records::api::BatchReceipt;
 use records::{Entity, RunMode};
 use serde::Serialize;
 
@@ -14,8 +15,7 @@ use crate::batches::Batches;
 use crate::client::{ApiClient, ApiError};
 use crate::outcome::{AbortOutcome, RunReport, SyncError};
 use crate::progress::Progress;
-use crate::wire::BatchReceipt;
-use settle::{previous_run_note, report, wait_until_settled, Posted};
+use finish::{previous_run_note, report, wait_for_outcome, Posted};
 
 /// Why a source stopped yielding records; it aborts the run.
 pub type SourceError = Box<dyn std::error::Error + Send + Sync>;
@@ -32,9 +32,9 @@ pub struct SyncOptions {
     pub concurrency: usize,
     /// Shows progress on stderr when it is a terminal.
     pub progress: bool,
-    /// Pause between two reads of the run's status while waiting for it to settle.
+    /// Pause between two reads of the run's status while waiting for its outcome.
     pub poll_interval: Duration,
-    /// Longest wait for the run to settle after its end was declared; `None` waits for ever.
+    /// Longest wait for the run's outcome after its end was declared; `None` waits for ever.
     pub wait_timeout: Option<Duration>,
 }
 
@@ -50,7 +50,7 @@ impl Default for SyncOptions {
     }
 }
 
-/// Sends `records` of `entity` as one run and waits until the API settles it.
+/// Sends `records` of `entity` as one run and waits until the API is done with it.
 pub async fn sync_entity<I, R>(
     client: &ApiClient,
     entity: Entity,
@@ -122,7 +122,7 @@ where
     drive(client, entity, mode, batches, options, stop).await
 }
 
-/// Opens the run, delivers the batches, and waits for the API to settle the run.
+/// Opens the run, delivers the batches, and waits until the API is done with the run.
 async fn drive<B, R, S>(
     client: &ApiClient,
     entity: Entity,
@@ -144,7 +144,8 @@ where
             entity,
             mode,
             source,
-        })?;
+        })?
+        .run_id;
     tracing::info!(run_id, %entity, mode = mode.as_str(), "run opened");
     let progress = Progress::new(options.progress, entity, run_id);
     let mut stop = std::pin::pin!(stop);
@@ -157,11 +158,11 @@ where
         Err(failure) => return Err(give_up(client, run_id, failure).await),
     };
     let run = tokio::select! {
-        run = wait_until_settled(client, run_id, options, &progress) => run?,
+        run = wait_for_outcome(client, run_id, options, &progress) => run?,
         () = &mut stop => return Err(SyncError::StoppedWaiting { run_id }),
     };
     drop(progress);
-    tracing::info!(run_id, status = run.status.as_str(), "run settled");
+    tracing::info!(run_id, status = run.status.as_str(), "run finished");
     // Read last, so the protocol's own requests are never held up by it.
     let previous_run = previous_run_note(client, entity, run_id).await;
     Ok(report(

@@ -133,3 +133,21 @@ pub fn influencer_row(id: i64) -> Row {
         text("2026-11-26T21:00:00.0000000"),
     ])
 }
+
+pub fn campaign_columns() -> Vec<ColumnDefinition> {
+    use SqlDataType::{BigInt, NVarChar, NVarCharMax};
+    [
+        ("ERP_ID", BigInt),
+        ("NAME", NVarChar),
+        ("BRAND", NVarChar),
+        ("STARTS_ON", NVarChar),
+        ("ENDS_ON", NVarChar),
+        ("BUDGET", NVarChar),
+        ("CURRENCY", NVarCharMax),
+        ("STATUS", NVarChar),
+        ("SOURCE_UPDATED_AT", NVarChar),
+    ]
+    .into_iter()
+    .map(|(name, kind)| ColumnDefinition::new(name, kind))
+    .collect()
+}

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -16,9 +16,8 @@ use store::sweep::plan_sweep;
 
 use super::error::OpsError;
 use super::format::{count, percent};
-use super::operator::{Chrome, Operator};
+use super::operator::{Chrome, OpsSession};
 use crate::actions;
-use crate::app::AppState;
 use crate::routes::find_run;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +63,11 @@ struct ConfirmPage {
 }
 
 pub async fn confirm_run_action(
-    State(state): State<AppState>,
-    operator: Operator,
+    OpsSession {
+        app: state,
+        operator,
+        ..
+    }: OpsSession,
     Path((run_id, action)): Path<(i64, String)>,
 ) -> Result<Response, OpsError> {
     let action = RunAction::parse(&action)?;
@@ -132,8 +134,11 @@ pub struct ActionForm {
 }
 
 pub async fn run_action(
-    State(state): State<AppState>,
-    operator: Operator,
+    OpsSession {
+        app: state,
+        operator,
+        ..
+    }: OpsSession,
     Path((run_id, action)): Path<(i64, String)>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, OpsError> {
@@ -162,8 +167,11 @@ pub async fn run_action(
 }
 
 pub async fn confirm_replay(
-    State(state): State<AppState>,
-    operator: Operator,
+    OpsSession {
+        app: state,
+        operator,
+        ..
+    }: OpsSession,
     Path(id): Path<i64>,
 ) -> Result<Response, OpsError> {
     let letter = get_dead_letter(&state.pool, id)
@@ -192,8 +200,11 @@ pub async fn confirm_replay(
 }
 
 pub async fn replay(
-    State(state): State<AppState>,
-    operator: Operator,
+    OpsSession {
+        app: state,
+        operator,
+        ..
+    }: OpsSession,
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, OpsError> {

@@ -6,7 +6,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use serde::Deserialize;
 
 use store::dead_letters::get_dead_letter;
@@ -15,8 +15,7 @@ use store::ops::Paging;
 
 use super::error::OpsError;
 use super::format::when;
-use super::operator::{Chrome, Operator};
-use crate::app::AppState;
+use super::operator::{Chrome, OpsSession};
 
 const LETTERS_PER_PAGE: u32 = 50;
 /// Errors are cut in lists; the letter's page has them whole.
@@ -72,8 +71,11 @@ struct LettersPage {
 }
 
 pub async fn dead_letters(
-    State(state): State<AppState>,
-    operator: Operator,
+    OpsSession {
+        app: state,
+        operator,
+        ..
+    }: OpsSession,
     Query(query): Query<LettersQuery>,
 ) -> Result<impl axum::response::IntoResponse, OpsError> {
     let all = query.show.as_deref() == Some("all");
@@ -116,8 +118,11 @@ struct LetterPage {
 }
 
 pub async fn dead_letter(
-    State(state): State<AppState>,
-    operator: Operator,
+    OpsSession {
+        app: state,
+        operator,
+        ..
+    }: OpsSession,
     Path(id): Path<i64>,
 ) -> Result<impl axum::response::IntoResponse, OpsError> {
     let letter = get_dead_letter(&state.pool, id)

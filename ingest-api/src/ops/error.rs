@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn a_refused_action_keeps_the_status_and_words_of_the_json_api() {
         let error = OpsError::from(ApiError::conflict(
-            "run_not_held",
+            records::api::ErrorCode::RunNotHeld,
             "run 7 is open, not held",
         ));
         match error {

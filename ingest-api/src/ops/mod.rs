@@ -12,6 +12,7 @@ mod error;
 mod format;
 mod login;
 mod operator;
+pub mod password;
 mod queues;
 mod run;
 mod runs;
@@ -28,11 +29,11 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub use config::OpsConfig;
+pub use operator::OpsState;
 
-use crate::app::AppState;
-
-/// The dashboard's routes, to be nested under `/ops`.
-pub fn routes() -> Router<AppState> {
+/// The dashboard's routes, to be nested under `/ops`. Their handlers reach the state only
+/// through an extractor that checks the session (see [`operator`]).
+pub fn routes(state: OpsState) -> Router {
     Router::new()
         .route("/", get(queues::queues_page))
         .route("/queues/panel", get(queues::queue_panel))
@@ -53,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         .route("/trends", get(trends::trends_page))
         .route("/assets/{file}", get(asset))
         .layer(axum::middleware::map_response(protect))
+        .with_state(state)
 }
 
 /// Pages may load only the dashboard's own CSS and JS, may not be framed (a confirmation

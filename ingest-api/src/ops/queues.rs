@@ -7,7 +7,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
 
 use queue::inspect::{inspect, QueueSnapshot, WorkerSnapshot};
 use store::ops::dead_letters::pending_count;
@@ -15,7 +14,7 @@ use store::ops::runs::unfinished_runs;
 
 use super::error::OpsError;
 use super::format::{count, duration};
-use super::operator::{Chrome, Operator};
+use super::operator::{Chrome, OpsSession};
 use super::views::{Count, RunLine};
 use crate::app::AppState;
 
@@ -66,8 +65,11 @@ struct QueuePanel {
 }
 
 pub async fn queues_page(
-    State(state): State<AppState>,
-    operator: Operator,
+    OpsSession {
+        app: state,
+        operator,
+        ..
+    }: OpsSession,
 ) -> Result<impl axum::response::IntoResponse, OpsError> {
     Ok(QueuesPage {
         chrome: operator.chrome("queues"),
@@ -76,8 +78,7 @@ pub async fn queues_page(
 }
 
 pub async fn queue_panel(
-    State(state): State<AppState>,
-    _operator: Operator,
+    OpsSession { app: state, .. }: OpsSession,
 ) -> Result<impl axum::response::IntoResponse, OpsError> {
     Ok(QueuePanel {
         panel: read_panel(&state).await?,

@@ -8,7 +8,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use serde::Deserialize;
 
 use records::{RunMode, RunStatus};
@@ -21,7 +21,7 @@ use store::sweep::plan_sweep;
 use super::dead_letters::DeadLetterLine;
 use super::error::OpsError;
 use super::format::{count, percent, when};
-use super::operator::{Chrome, Operator};
+use super::operator::{Chrome, OpsSession};
 use super::views::{Allowed, RunLine};
 use crate::app::AppState;
 use crate::routes::find_run;
@@ -111,8 +111,11 @@ pub struct Pager {
 }
 
 pub async fn run_page(
-    State(state): State<AppState>,
-    operator: Operator,
+    OpsSession {
+        app: state,
+        operator,
+        ..
+    }: OpsSession,
     Path(run_id): Path<i64>,
     Query(query): Query<RunQuery>,
 ) -> Result<impl axum::response::IntoResponse, OpsError> {

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use serde::Deserialize;
 
 use records::{Entity, RunStatus};
@@ -13,9 +13,8 @@ use store::ops::runs::{runs_page, RunFilter};
 use store::ops::Paging;
 
 use super::error::OpsError;
-use super::operator::{Chrome, Operator};
+use super::operator::{Chrome, OpsSession};
 use super::views::RunLine;
-use crate::app::AppState;
 
 pub const RUNS_PER_PAGE: u32 = 25;
 
@@ -52,8 +51,11 @@ struct RunsPage {
 }
 
 pub async fn runs(
-    State(state): State<AppState>,
-    operator: Operator,
+    OpsSession {
+        app: state,
+        operator,
+        ..
+    }: OpsSession,
     Query(query): Query<RunsQuery>,
 ) -> Result<impl axum::response::IntoResponse, OpsError> {
     let filter = RunFilter {

@@ -36,61 +36,86 @@ pub fn same_token(expected: &str, submitted: &str) -> bool {
     !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
 }
 
-fn key(config: &OpsConfig, id: &str) -> String {
-    format!(
-        "{}{}",
-        config.session_prefix,
-        hex::encode(Sha256::digest(id.as_bytes()))
-    )
+/// Where sessions live and how long they last: Redis, under `{namespace}:ops:session:`, so
+/// every API replica on the same Redis knows every session.
+#[derive(Clone)]
+pub struct Sessions {
+    redis: ConnectionManager,
+    prefix: String,
+    idle: Duration,
+    /// Adds `Secure` to the cookies (`DIS_OPS_COOKIE_SECURE`).
+    pub secure: bool,
 }
 
-/// Opens a session for `operator`; returns the id for the cookie.
-pub async fn start(
-    redis: &mut ConnectionManager,
-    config: &OpsConfig,
-    operator: &str,
-) -> Result<String, RedisError> {
-    let id = random_token();
-    let session = Session {
-        operator: operator.to_owned(),
-        csrf: random_token(),
-    };
-    let body = serde_json::to_string(&session).expect("a session serializes");
-    let () = redis::cmd("SET")
-        .arg(key(config, &id))
-        .arg(body)
-        .arg("EX")
-        .arg(config.session_idle.as_secs().max(1))
-        .query_async(redis)
-        .await?;
-    Ok(id)
-}
+impl Sessions {
+    pub fn new(redis: ConnectionManager, namespace: &str, config: &OpsConfig) -> Self {
+        Self {
+            redis,
+            prefix: format!("{namespace}:ops:session:"),
+            idle: config.session_idle,
+            secure: config.cookie_secure,
+        }
+    }
 
-/// The session of `id`, its idle timer restarted (one `GETEX`); none when unknown or expired.
-pub async fn find(
-    redis: &mut ConnectionManager,
-    config: &OpsConfig,
-    id: &str,
-) -> Result<Option<Session>, RedisError> {
-    let body: Option<String> = redis::cmd("GETEX")
-        .arg(key(config, id))
-        .arg("EX")
-        .arg(config.session_idle.as_secs().max(1))
-        .query_async(redis)
-        .await?;
-    Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
-}
+    fn key(&self, id: &str) -> String {
+        format!(
+            "{}{}",
+            self.prefix,
+            hex::encode(Sha256::digest(id.as_bytes()))
+        )
+    }
 
-pub async fn end(
-    redis: &mut ConnectionManager,
-    config: &OpsConfig,
-    id: &str,
-) -> Result<(), RedisError> {
-    let _: i64 = redis::cmd("DEL")
-        .arg(key(config, id))
-        .query_async(redis)
-        .await?;
-    Ok(())
+    fn idle_seconds(&self) -> u64 {
+        self.idle.as_secs().max(1)
+    }
+
+    /// Opens a session for `operator`; returns the id for the cookie.
+    pub async fn start(&self, operator: &str) -> Result<String, RedisError> {
+        let id = random_token();
+        let session = Session {
+            operator: operator.to_owned(),
+            csrf: random_token(),
+        };
+        let body = serde_json::to_string(&session).expect("a session serializes");
+        let () = redis::cmd("SET")
+            .arg(self.key(&id))
+            .arg(body)
+            .arg("EX")
+            .arg(self.idle_seconds())
+            .query_async(&mut self.redis.clone())
+            .await?;
+        Ok(id)
+    }
+
+    /// The session of `id`, its idle timer restarted (one `GETEX`); none when unknown or expired.
+    pub async fn find(&self, id: &str) -> Result<Option<Session>, RedisError> {
+        let body: Option<String> = redis::cmd("GETEX")
+            .arg(self.key(id))
+            .arg("EX")
+            .arg(self.idle_seconds())
+            .query_async(&mut self.redis.clone())
+            .await?;
+        Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+    }
+
+    pub async fn end(&self, id: &str) -> Result<(), RedisError> {
+        let _: i64 = redis::cmd("DEL")
+            .arg(self.key(id))
+            .query_async(&mut self.redis.clone())
+            .await?;
+        Ok(())
+    }
+
+    /// A `Set-Cookie` value for this dashboard's cookies; see [`cookie`].
+    pub fn cookie(
+        &self,
+        name: &str,
+        value: &str,
+        path: &str,
+        max_age: Option<Duration>,
+    ) -> HeaderValue {
+        cookie(name, value, path, max_age, self.secure)
+    }
 }
 
 /// The value of cookie `name` in the request, if any.

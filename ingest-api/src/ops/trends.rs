@@ -5,16 +5,14 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
 
 use records::{Entity, RunStatus};
 use store::ops::trends::{trends, TrendPoint, TREND_RUNS};
 
 use super::error::OpsError;
 use super::format::count;
-use super::operator::{Chrome, Operator};
+use super::operator::{Chrome, OpsSession};
 use super::svg::{bar_chart, Bar};
-use crate::app::AppState;
 
 pub struct EntityTrend {
     pub entity: &'static str,
@@ -34,8 +32,11 @@ struct TrendsPage {
 }
 
 pub async fn trends_page(
-    State(state): State<AppState>,
-    operator: Operator,
+    OpsSession {
+        app: state,
+        operator,
+        ..
+    }: OpsSession,
 ) -> Result<impl axum::response::IntoResponse, OpsError> {
     let points = trends(&state.pool).await?;
     Ok(TrendsPage {

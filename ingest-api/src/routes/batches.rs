@@ -3,19 +3,19 @@
 use apalis::prelude::{TaskBuilder, TaskSink};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures::stream;
 use sha2::{Digest, Sha256};
 
+use records::api::ErrorCode;
 use records::RunStatus;
 use store::batches::{file_pending_batch, find_batch, mark_batch_enqueued, StoredBatch};
 use store::runs::{get_run_head, RunHead};
 
-use super::runs::settle_and_follow_up;
+use super::runs::advance_and_follow_up;
 use crate::app::AppState;
-use crate::auth::{Caller, Scope};
+use crate::auth::{BodyLimit, Ingest};
 use crate::error::{ApiError, ApiPath};
 use crate::intake::{take_in, Intake};
 
@@ -33,7 +33,7 @@ fn check_accepting(run: &RunHead, seq: i64) -> Result<(), ApiError> {
         RunStatus::Open => Ok(()),
         RunStatus::Closing if seq <= run.declared_batches.unwrap_or(0) => Ok(()),
         status => Err(ApiError::conflict(
-            "run_not_accepting",
+            ErrorCode::RunNotAccepting,
             format!(
                 "run {} is {} and does not accept batch {seq}",
                 run.run_id,
@@ -45,29 +45,26 @@ fn check_accepting(run: &RunHead, seq: i64) -> Result<(), ApiError> {
 
 /// Files, enqueues and acknowledges a batch. Safe to repeat: the same body answers the same, and a
 /// batch whose enqueue failed half-way is enqueued again (the queue drops jobs it already holds).
+#[tracing::instrument(skip_all, fields(run_id = run_id, seq = seq))]
 pub async fn put_batch(
-    State(state): State<AppState>,
-    caller: Caller,
+    Ingest { app, .. }: Ingest,
+    BodyLimit(limit): BodyLimit,
     ApiPath((run_id, seq)): ApiPath<(i64, i64)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    caller.require(&[Scope::Ingest])?;
-    let body = body.map_err(|e| match e {
-        BytesRejection::FailedToBufferBody(_) => ApiError::TooLarge(0),
-        other => ApiError::BadRequest(other.body_text()),
-    })?;
+    let body = body.map_err(|e| ApiError::unreadable_body(e, limit))?;
     if seq < 1 {
         return Err(ApiError::BadRequest("batch numbers start at 1".into()));
     }
-    let run = get_run_head(&state.pool, run_id)
+    let run = get_run_head(&app.pool, run_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("run {run_id} does not exist")))?;
     let body_sha256 = hex::encode(Sha256::digest(&body));
-    let stored = find_batch(&state.pool, run_id, seq).await?;
+    let stored = find_batch(&app.pool, run_id, seq).await?;
     if let Some(stored) = &stored {
         if stored.body_sha256 != body_sha256 {
             return Err(ApiError::conflict(
-                "batch_conflict",
+                ErrorCode::BatchConflict,
                 format!("batch {seq} of run {run_id} was already received with a different body"),
             ));
         }
@@ -81,41 +78,17 @@ pub async fn put_batch(
     let response =
         serde_json::to_string(&intake.receipt).map_err(|e| ApiError::Internal(e.into()))?;
     if stored.is_none() {
-        let filed = file_pending_batch(
-            &state.pool,
-            run_id,
-            run.entity,
-            seq,
-            &body_sha256,
-            intake.counts(),
-            &intake.rejections,
-            &response,
-        )
-        .await?;
-        if !filed {
-            // A concurrent request with the same seq won the race; answer as a replay of it.
-            let winner = find_batch(&state.pool, run_id, seq)
-                .await?
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("batch vanished")))?;
-            if winner.body_sha256 != body_sha256 {
-                return Err(ApiError::conflict(
-                    "batch_conflict",
-                    format!("batch {seq} of run {run_id} was received with a different body"),
-                ));
-            }
-        }
+        file(&app, &run, seq, &body_sha256, &intake, &response).await?;
     }
-    enqueue(&state, &intake).await?;
-    mark_batch_enqueued(&state.pool, run_id, seq).await?;
+    enqueue(&app, &intake).await?;
+    mark_batch_enqueued(&app.pool, run_id, seq).await?;
     tracing::info!(
-        run_id,
-        seq,
         accepted = intake.receipt.accepted,
         rejected = intake.receipt.rejected,
         "batch received"
     );
     if run.status == RunStatus::Closing {
-        settle_and_follow_up(&state, run_id, &run.nonce).await?;
+        advance_and_follow_up(&app, run_id).await?;
     }
     Ok((
         StatusCode::ACCEPTED,
@@ -125,8 +98,46 @@ pub async fn put_batch(
         .into_response())
 }
 
+/// Files a new batch as pending, with its rejected records and its answer. A concurrent request
+/// with the same number that won the race is fine if its body was the same: this one is then
+/// answered as a replay of it.
+async fn file(
+    app: &AppState,
+    run: &RunHead,
+    seq: i64,
+    body_sha256: &str,
+    intake: &Intake,
+    response: &str,
+) -> Result<(), ApiError> {
+    let run_id = run.run_id;
+    let filed = file_pending_batch(
+        &app.pool,
+        run_id,
+        run.entity,
+        seq,
+        body_sha256,
+        intake.counts(),
+        &intake.rejections,
+        response,
+    )
+    .await?;
+    if filed {
+        return Ok(());
+    }
+    let winner = find_batch(&app.pool, run_id, seq)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("batch vanished")))?;
+    if winner.body_sha256 != body_sha256 {
+        return Err(ApiError::conflict(
+            ErrorCode::BatchConflict,
+            format!("batch {seq} of run {run_id} was received with a different body"),
+        ));
+    }
+    Ok(())
+}
+
 /// Pushes every job of the batch in one pipelined write, each with its idempotency key.
-async fn enqueue(state: &AppState, intake: &Intake) -> Result<(), ApiError> {
+async fn enqueue(app: &AppState, intake: &Intake) -> Result<(), ApiError> {
     if intake.jobs.is_empty() {
         return Ok(());
     }
@@ -139,7 +150,7 @@ async fn enqueue(state: &AppState, intake: &Intake) -> Result<(), ApiError> {
                 .build()
         })
         .collect();
-    let mut storage = state.applies.clone();
+    let mut storage = app.applies.clone();
     storage
         .push_all(&mut stream::iter(tasks))
         .await

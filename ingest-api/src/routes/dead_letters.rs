@@ -1,15 +1,13 @@
 //! Dead letters for operators: list them and replay one onto the queue.
 
-use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-use store::dead_letters::{list_dead_letters, DeadLetter};
+use records::api::{DeadLetter, Replayed};
+use store::dead_letters::list_dead_letters;
 
 use crate::actions;
-use crate::app::AppState;
-use crate::auth::{Caller, Scope};
+use crate::auth::Ops;
 use crate::error::{ApiError, ApiPath, ApiQuery};
 
 #[derive(Deserialize)]
@@ -19,24 +17,20 @@ pub struct Filter {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
+    Ops { app, .. }: Ops,
     ApiQuery(filter): ApiQuery<Filter>,
 ) -> Result<Json<Vec<DeadLetter>>, ApiError> {
-    caller.require(&[Scope::Ops])?;
     let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
-    Ok(Json(
-        list_dead_letters(&state.pool, filter.pending.unwrap_or(true), limit).await?,
-    ))
+    let pending = filter.pending.unwrap_or(true);
+    Ok(Json(list_dead_letters(&app.pool, pending, limit).await?))
 }
 
 /// Puts the job back on the queue once; its progress row still makes it apply at most once.
+#[tracing::instrument(skip_all, fields(dead_letter_id = id))]
 pub async fn replay(
-    State(state): State<AppState>,
-    caller: Caller,
+    Ops { app, caller }: Ops,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Value>, ApiError> {
-    caller.require(&[Scope::Ops])?;
-    actions::replay_dead_letter(&state, id, &caller.name).await?;
-    Ok(Json(json!({ "id": id, "replayed": true })))
+) -> Result<Json<Replayed>, ApiError> {
+    actions::replay_dead_letter(&app, id, &caller.name).await?;
+    Ok(Json(Replayed { id, replayed: true }))
 }

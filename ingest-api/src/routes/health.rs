@@ -1,30 +1,28 @@
-//! Liveness and readiness probes.
+//! Liveness and readiness probes: public on purpose, so that orchestrators need no key.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
+
+use records::api::{Health, Readiness};
 
 use crate::app::AppState;
 
 /// The process is up.
-pub async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+    })
 }
 
 /// MySQL and Redis both answer: the API can take work.
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let mysql = sqlx::query("SELECT 1").execute(&state.pool).await.is_ok();
-    let mut conn = state.redis.clone();
-    let redis = redis_ping(&mut conn).await;
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let mysql = store::ping(&state.pool).await;
+    let redis = queue::ping(&mut state.redis.clone()).await;
     let status = if mysql && redis {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, Json(json!({ "mysql": mysql, "redis": redis })))
-}
-
-async fn redis_ping(conn: &mut apalis_redis::ConnectionManager) -> bool {
-    redis::cmd("PING").query_async::<String>(conn).await.is_ok()
+    (status, Json(Readiness { mysql, redis }))
 }

@@ -6,14 +6,15 @@ pub mod health;
 pub mod runs;
 pub mod sweep;
 
-use store::runs::{get_run, RunView};
+use records::api::RunView;
+use store::runs::get_run;
 
 use crate::app::AppState;
 use crate::error::ApiError;
 
 /// The run, or a 404 that names it.
-pub(crate) async fn find_run(state: &AppState, run_id: i64) -> Result<RunView, ApiError> {
-    get_run(&state.pool, run_id)
+pub(crate) async fn find_run(app: &AppState, run_id: i64) -> Result<RunView, ApiError> {
+    get_run(&app.pool, run_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("run {run_id} does not exist")))
 }

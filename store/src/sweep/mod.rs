@@ -1,19 +1,18 @@
 //! The reconciliation sweep: after a complete full run, delete the rows the run did not see,
 //! under every safety rule of the design.
 
-mod approve;
 mod plan;
 mod undo;
 
-pub use approve::approve_held_sweep;
-pub use plan::{plan_sweep, SweepPlan};
+pub use plan::plan_sweep;
 pub use undo::undo_sweep;
 
 use sqlx::MySqlPool;
 
-use crate::runs::{get_run, transition, RunView};
-use crate::upserts::stored_columns;
+use crate::columns::stored_column_list;
+use crate::runs::{get_run, transition};
 use plan::{bind_candidates, count_candidates, exceeds_share, CANDIDATE_CONDITION};
+use records::api::RunView;
 use records::{RunMode, RunStatus};
 
 /// Rows deleted (and audited) per transaction: small enough to keep locks short.
@@ -61,6 +60,13 @@ pub enum SweepError {
     Database(#[from] sqlx::Error),
 }
 
+/// The name of the MySQL lock that keeps two sweeps of an entity apart, as SQL with the entity
+/// bound to its `?`. The lock is server-wide, so the name holds the database: deployments (and
+/// tests) that share a server do not wait for each other. MySQL caps lock names at 64 characters;
+/// cutting the database's name can only make two databases share a lock, never two sweeps of one
+/// entity miss each other.
+pub const SWEEP_LOCK: &str = "LEFT(CONCAT('dis-sync-sweep:', ?, ':', DATABASE()), 64)";
+
 /// Sweeps `run_id` if, and only if, every rule allows it.
 ///
 /// An entity-wide MySQL lock (`GET_LOCK`) makes two sweeps of the same entity never overlap, even
@@ -81,10 +87,10 @@ pub async fn sweep_run(
             run.mode, run.status
         )));
     }
-    let lock_name = format!("dis-sync-sweep-{}", run.entity);
+    let entity = run.entity.as_str();
     let mut lock_conn = pool.acquire().await?;
-    let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
-        .bind(&lock_name)
+    let locked: Option<i64> = sqlx::query_scalar(&format!("SELECT GET_LOCK({SWEEP_LOCK}, ?)"))
+        .bind(entity)
         .bind(settings.lock_wait_seconds)
         .fetch_one(&mut *lock_conn)
         .await?;
@@ -92,8 +98,8 @@ pub async fn sweep_run(
         return Err(SweepError::Busy(run.entity.to_string()));
     }
     let outcome = sweep_locked(pool, &run, settings.max_share).await;
-    sqlx::query("SELECT RELEASE_LOCK(?)")
-        .bind(&lock_name)
+    sqlx::query(&format!("SELECT RELEASE_LOCK({SWEEP_LOCK})"))
+        .bind(entity)
         .execute(&mut *lock_conn)
         .await?;
     outcome
@@ -184,7 +190,7 @@ async fn delete_chunk(
     run: &RunView,
     after: i64,
 ) -> Result<Option<Chunk>, sqlx::Error> {
-    let table = run.entity.as_str();
+    let (table, swept) = (run.entity.table(), run.entity.swept_table());
     let mut tx = pool.begin().await?;
     // Each chunk re-checks, under a lock on the run, that the run is still sweeping: whatever moved
     // it on (an operator, a duplicate delivery that finished it) stops this sweep between chunks.
@@ -212,9 +218,9 @@ async fn delete_chunk(
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(",");
-    let columns = stored_columns(run.entity);
+    let columns = stored_column_list(run.entity);
     sqlx::query(&format!(
-        "INSERT INTO {table}_swept (swept_by_run_id, {columns}) SELECT ?, {columns} FROM {table} WHERE erp_id IN ({key_list})"
+        "INSERT INTO {swept} (swept_by_run_id, {columns}) SELECT ?, {columns} FROM {table} WHERE erp_id IN ({key_list})"
     ))
     .bind(run.run_id)
     .execute(&mut *tx)

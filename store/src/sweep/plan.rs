@@ -1,11 +1,9 @@
 //! What a sweep would delete: the rows of the entity that the run did not see, minus every key
 //! the rules protect. The same condition drives the dry run and the deletes.
 
-use serde::Serialize;
 use sqlx::MySqlPool;
 
-use crate::runs::RunView;
-use records::Entity;
+use records::api::{RunView, SweepPlan};
 
 /// A row is a candidate when the run did not stamp it, it was not changed in the ERP after the run
 /// began (an incremental run may have brought it meanwhile), and the run did not reject its key
@@ -25,27 +23,11 @@ pub(crate) fn bind_candidates<'q, O>(
         .bind(run.run_id)
 }
 
-/// The dry run of a sweep.
-#[derive(Debug, Clone, Serialize)]
-pub struct SweepPlan {
-    pub run_id: i64,
-    pub entity: Entity,
-    pub would_delete: i64,
-    pub rows_in_table: i64,
-    pub share: f64,
-    pub max_share: f64,
-    pub needs_approval: bool,
-    /// One page of the keys that would go, ascending.
-    pub keys: Vec<i64>,
-    /// Pass as `after` to read the next page; absent on the last page.
-    pub next_after: Option<i64>,
-}
-
 pub(crate) async fn count_candidates(
     pool: &MySqlPool,
     run: &RunView,
 ) -> Result<(i64, i64), sqlx::Error> {
-    let table = run.entity.as_str();
+    let table = run.entity.table();
     let sql = format!("SELECT COUNT(*) FROM {table} t WHERE {CANDIDATE_CONDITION}");
     let would_delete: i64 = bind_candidates(sqlx::query_scalar(&sql), run)
         .fetch_one(pool)
@@ -71,7 +53,7 @@ pub async fn plan_sweep(
     let (would_delete, total) = count_candidates(pool, run).await?;
     let sql = format!(
         "SELECT t.erp_id FROM {} t WHERE {CANDIDATE_CONDITION} AND t.erp_id > ? ORDER BY t.erp_id LIMIT ?",
-        run.entity.as_str()
+        run.entity.table()
     );
     let keys: Vec<i64> = bind_candidates(sqlx::query_scalar(&sql), run)
         .bind(after)
