@@ -43,6 +43,17 @@ pub enum RunStatus {
 }
 
 impl RunStatus {
+    /// Every status, in the order a run goes through them.
+    pub const ALL: [RunStatus; 7] = [
+        RunStatus::Open,
+        RunStatus::Closing,
+        RunStatus::Sweeping,
+        RunStatus::Held,
+        RunStatus::Completed,
+        RunStatus::Aborted,
+        RunStatus::Failed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             RunStatus::Open => "open",
@@ -56,18 +67,10 @@ impl RunStatus {
     }
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        [
-            RunStatus::Open,
-            RunStatus::Closing,
-            RunStatus::Sweeping,
-            RunStatus::Held,
-            RunStatus::Completed,
-            RunStatus::Aborted,
-            RunStatus::Failed,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
-        .ok_or_else(|| format!("unknown run status {raw:?}"))
+        RunStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| format!("unknown run status {raw:?}"))
     }
 
     pub fn is_final(self) -> bool {

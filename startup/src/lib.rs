@@ -13,6 +13,8 @@ pub mod example;
 mod file;
 pub mod healthcheck;
 pub mod known;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod paths;
 pub mod report;
 pub mod secret;

@@ -18,17 +18,6 @@ use super::views::RunLine;
 
 pub const RUNS_PER_PAGE: u32 = 25;
 
-/// Every status, in the order a run goes through them, for the filter.
-pub const STATUSES: [RunStatus; 7] = [
-    RunStatus::Open,
-    RunStatus::Closing,
-    RunStatus::Sweeping,
-    RunStatus::Held,
-    RunStatus::Completed,
-    RunStatus::Aborted,
-    RunStatus::Failed,
-];
-
 #[derive(Deserialize)]
 pub struct RunsQuery {
     entity: Option<String>,
@@ -71,7 +60,7 @@ pub async fn runs(
         chrome: operator.chrome("runs"),
         runs: page.items.iter().map(RunLine::from).collect(),
         entities: Entity::ALL.iter().map(|e| e.as_str()).collect(),
-        statuses: STATUSES.iter().map(|s| s.as_str()).collect(),
+        statuses: RunStatus::ALL.iter().map(|s| s.as_str()).collect(),
         previous: page.has_previous().then(|| link(page.page - 1)),
         next: page.has_next.then(|| link(page.page + 1)),
         page: page.page,
