@@ -63,7 +63,7 @@ pub async fn measure(env: &BenchEnv, records: &[InfluencerWire]) -> anyhow::Resu
     )
     .await?;
     let sweep = started.elapsed();
-    let SweepOutcome::Swept { deleted } = outcome else {
+    let SweepOutcome::Swept { deleted, .. } = outcome else {
         anyhow::bail!("the bench sweep did not sweep: {outcome:?}");
     };
     for sql in ["DROP TABLE bench_plain", "DROP TABLE bench_seen"] {

@@ -183,7 +183,7 @@ async fn a_job_that_fails_for_good_lands_in_the_dead_letter_table_with_its_paylo
         0,
         &[influencer(1, "Ana", "2026-11-27T10:00:00Z")],
     );
-    let JobOutcome::DeadLettered { dead_letter_id } =
+    let JobOutcome::DeadLettered { dead_letter_id, .. } =
         apply_batch(&app.pool, &job, quick_retries()).await.unwrap()
     else {
         panic!("the job should be dead-lettered");

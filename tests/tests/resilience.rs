@@ -285,7 +285,13 @@ async fn a_sweep_that_finds_its_entity_locked_waits_and_sweeps_once_the_lock_is_
         .await
         .expect("the sweep runs once the lock is free")
         .unwrap();
-    assert_eq!(outcome, SweepOutcome::Swept { deleted: 2 });
+    assert_eq!(
+        outcome,
+        SweepOutcome::Swept {
+            entity: Entity::Influencers,
+            deleted: 2
+        }
+    );
     assert_eq!(
         app.keys(Entity::Influencers).await,
         (1..=100).collect::<Vec<_>>()

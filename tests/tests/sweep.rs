@@ -261,7 +261,10 @@ async fn two_sweeps_of_the_same_entity_never_overlap() {
     );
     let outcomes = [a.unwrap(), b.unwrap()];
     assert!(
-        outcomes.contains(&SweepOutcome::Swept { deleted: 3 }),
+        outcomes.contains(&SweepOutcome::Swept {
+            entity: Entity::Influencers,
+            deleted: 3
+        }),
         "{outcomes:?}"
     );
     assert!(

@@ -2,7 +2,7 @@
 //! isolating bad rows, and dead-lettering what fails for good.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use backon::Retryable;
 use sqlx::MySqlPool;
@@ -13,6 +13,7 @@ use store::dead_letters::{insert_dead_letter, NewDeadLetter};
 use store::failure::{classify_sqlx, is_unreachable, FailureKind};
 
 use crate::config::RetryConfig;
+use crate::events::{JobFinished, JobHeld, JobRetried};
 use crate::isolate::isolate_bad_rows;
 
 /// How a job ended. Every job ends in one of these; none ends in silence.
@@ -29,6 +30,8 @@ pub enum JobOutcome {
     AlreadyApplied,
     DeadLettered {
         dead_letter_id: i64,
+        /// The last error, as stored with the dead letter.
+        error: String,
     },
 }
 
@@ -41,13 +44,23 @@ pub async fn apply_batch(
     retry: RetryConfig,
 ) -> Result<JobOutcome, sqlx::Error> {
     let attempts = AtomicU32::new(0);
+    let key = job.key();
     let result = (|| async {
         attempts.fetch_add(1, Ordering::Relaxed);
         apply_job(pool, job).await
     })
     .retry(retry.backoff())
     .when(|e| classify_sqlx(e) == FailureKind::Retriable)
-    .notify(|e, delay| tracing::warn!(error = %e, ?delay, "retrying job"))
+    .notify(|error, delay| {
+        let run_id = job.run_id;
+        JobRetried {
+            run_id,
+            key: &key,
+            error,
+            delay,
+        }
+        .emit();
+    })
     .await;
     let outcome = match result {
         Ok(Applied::Loaded { records }) => JobOutcome::Loaded { records },
@@ -93,16 +106,33 @@ pub async fn apply_until_recorded(
     job: &ApplyBatch,
     retry: RetryConfig,
 ) -> JobOutcome {
+    let started = Instant::now();
+    let (run_id, key) = (job.run_id, job.key());
     let mut delay = retry.first_delay;
     loop {
         match apply_batch(pool, job, retry).await {
             Ok(outcome) => {
-                tracing::debug!(?outcome, "job done");
+                let entity = job.records.entity();
+                let elapsed = started.elapsed();
+                let key = &key;
+                JobFinished {
+                    run_id,
+                    key,
+                    entity,
+                    outcome: &outcome,
+                    elapsed,
+                }
+                .emit();
                 return outcome;
             }
-            Err(e) => {
-                tracing::error!(error = %e, ?delay,
-                    "job neither applied nor dead-lettered: MySQL unreachable? holding it and trying again");
+            Err(error) => {
+                JobHeld {
+                    run_id,
+                    key: &key,
+                    error: &error,
+                    delay,
+                }
+                .emit();
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(MAX_HOLD_DELAY);
             }
@@ -129,6 +159,8 @@ async fn dead_letter(
         },
     )
     .await?;
-    tracing::error!(dead_letter_id = id, error = %last_error, "job dead-lettered");
-    Ok(JobOutcome::DeadLettered { dead_letter_id: id })
+    Ok(JobOutcome::DeadLettered {
+        dead_letter_id: id,
+        error: last_error.to_owned(),
+    })
 }

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod http;
 pub mod isolate;
 pub mod run_watch;

@@ -178,8 +178,8 @@ async fn stop_after(
     stopped
 }
 
-/// The worker process: its HTTP listener (`/healthz` on `DIS_METRICS_LISTEN`), then the workers,
-/// until `stop` resolves (SIGTERM or Ctrl-C in the binary).
+/// The worker process: its HTTP listener (`/healthz` and `/metrics` on `DIS_METRICS_LISTEN`), then
+/// the workers, until `stop` resolves (SIGTERM or Ctrl-C in the binary).
 pub async fn run(
     settings: &Settings,
     stop: impl Future<Output = &'static str> + Send + 'static,
@@ -192,7 +192,8 @@ pub async fn run(
                 settings.metrics_listen
             )
         })?;
-    tracing::info!(address = %listener.local_addr()?, "serving /healthz");
+    startup::metrics::install();
+    tracing::info!(address = %listener.local_addr()?, "serving /healthz and /metrics");
     let stop_http = CancellationToken::new();
     let http = tokio::spawn(crate::http::serve(
         listener,

@@ -2,11 +2,13 @@
 //! keeps a sweep going until it has run, since a sweep job that apalis gave up on would leave its
 //! run `sweeping` for ever.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::MySqlPool;
 
 pub use store::sweep::{sweep_run, SweepError, SweepOutcome, SweepSettings};
+
+use crate::events::SweepFinished;
 
 /// First pause before a sweep that failed is tried again; doubled up to [`MAX_SWEEP_RETRY_DELAY`].
 const FIRST_SWEEP_RETRY_DELAY: Duration = Duration::from_secs(1);
@@ -23,11 +25,18 @@ pub async fn sweep_until_done(
     run_id: i64,
     settings: SweepSettings,
 ) -> SweepOutcome {
+    let started = Instant::now();
     let mut delay = FIRST_SWEEP_RETRY_DELAY;
     loop {
         match sweep_run(pool, run_id, settings).await {
             Ok(outcome) => {
-                tracing::info!(?outcome, "sweep done");
+                let elapsed = started.elapsed();
+                SweepFinished {
+                    run_id,
+                    outcome: &outcome,
+                    elapsed,
+                }
+                .emit();
                 return outcome;
             }
             Err(SweepError::Busy(entity)) => {

@@ -13,7 +13,7 @@ use crate::columns::stored_column_list;
 use crate::runs::{get_run, transition};
 use plan::{bind_candidates, count_candidates, exceeds_share, CANDIDATE_CONDITION};
 use records::api::RunView;
-use records::{RunMode, RunStatus};
+use records::{Entity, RunMode, RunStatus};
 
 /// Rows deleted (and audited) per transaction: small enough to keep locks short.
 pub const SWEEP_CHUNK: i64 = 1000;
@@ -48,6 +48,7 @@ pub enum SweepOutcome {
         rows_in_table: i64,
     },
     Swept {
+        entity: Entity,
         deleted: i64,
     },
 }
@@ -174,7 +175,10 @@ async fn sweep_locked(
         Some(&reason),
     )
     .await?;
-    Ok(SweepOutcome::Swept { deleted })
+    Ok(SweepOutcome::Swept {
+        entity: run.entity,
+        deleted,
+    })
 }
 
 struct Chunk {
