@@ -94,18 +94,33 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             router.route(path, methods)
         })
         .with_state(V1State::new(state.clone(), max_body_bytes));
-    let health = Router::new()
+    let public = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
+        .route("/metrics", get(crate::metrics::metrics))
         .with_state(state);
     Router::new()
         .nest("/v1", v1)
         .nest("/ops", crate::ops::routes(ops))
-        .merge(health)
+        .merge(public)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// What `DIS_METRICS_LISTEN` serves: `/metrics` alone, for a scraper that must not reach the API.
+fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(crate::metrics::metrics))
+        .with_state(state)
+}
+
+async fn bind(address: SocketAddr, setting: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address)
+        .await
+        .with_context(|| format!("could not listen on {address} ({setting})"))
 }
 
 async fn not_found() -> ApiError {
@@ -119,23 +134,45 @@ async fn method_not_allowed() -> Response {
     )
 }
 
-/// Binds `settings.listen` (port 0 picks a free one) and serves until `shutdown` resolves; then
-/// it stops accepting and finishes the requests in flight.
+/// Binds `settings.listen` (port 0 picks a free one), and `settings.metrics_listen` when set, and
+/// serves until `shutdown` resolves; then it stops accepting and finishes the requests in flight.
 pub async fn serve(
     settings: &Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
-    let listener = TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| format!("could not listen on {} (DIS_LISTEN)", settings.listen))?;
+    let listener = bind(settings.listen, "DIS_LISTEN").await?;
+    let metrics_listener = match settings.metrics_listen {
+        Some(address) => Some(bind(address, "DIS_METRICS_LISTEN").await?),
+        None => None,
+    };
+    startup::metrics::install();
     let state = AppState::connect(settings).await?;
     let address = listener.local_addr()?;
     tracing::info!(%address, ?settings, "ingest API listening");
+    let stopping = CancellationToken::new();
+    let metrics_server = match metrics_listener {
+        Some(listener) => {
+            tracing::info!(address = %listener.local_addr()?, "serving /metrics");
+            let stop = stopping.clone().cancelled_owned();
+            let app = metrics_router(state.clone());
+            Some(tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stop)
+                    .await
+            }))
+        }
+        None => None,
+    };
     let app = router(state, settings);
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        stopping.cancel();
+        if let Some(metrics) = metrics_server {
+            let _ = metrics.await;
+        }
+        served
     });
     Ok((address, server))
 }

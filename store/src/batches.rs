@@ -146,19 +146,22 @@ pub async fn file_pending_batch(
     Ok(true)
 }
 
-/// Marks a pending batch as enqueued and adds its counts to its run, exactly once.
+/// Marks a pending batch as enqueued and adds its counts to its run, exactly once. True when this
+/// call moved it; false when an earlier request (the same batch sent again) already had, so
+/// whoever counts batches counts each once.
 pub async fn mark_batch_enqueued(
     pool: &MySqlPool,
     run_id: i64,
     seq: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let moved = sqlx::query("UPDATE run_batches SET state = 'enqueued' WHERE run_id = ? AND seq = ? AND state = 'pending'")
         .bind(run_id)
         .bind(seq)
         .execute(&mut *tx)
         .await?;
-    if moved.rows_affected() == 1 {
+    let moved = moved.rows_affected() == 1;
+    if moved {
         sqlx::query(
             "UPDATE sync_runs r JOIN run_batches b ON b.run_id = r.id AND b.seq = ? \
              SET r.received_batches = r.received_batches + 1, r.received_records = r.received_records + b.records, \
@@ -171,7 +174,8 @@ pub async fn mark_batch_enqueued(
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(moved)
 }
 
 pub async fn rejected_records_of_run(

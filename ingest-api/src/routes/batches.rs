@@ -17,6 +17,7 @@ use super::runs::advance_and_follow_up;
 use crate::app::AppState;
 use crate::auth::{BodyLimit, Ingest};
 use crate::error::{ApiError, ApiPath};
+use crate::events::BatchReceived;
 use crate::intake::{take_in, Intake};
 
 fn stored_answer(stored: &StoredBatch) -> Response {
@@ -81,12 +82,19 @@ pub async fn put_batch(
         file(&app, &run, seq, &body_sha256, &intake, &response).await?;
     }
     enqueue(&app, &intake).await?;
-    mark_batch_enqueued(&app.pool, run_id, seq).await?;
-    tracing::info!(
-        accepted = intake.receipt.accepted,
-        rejected = intake.receipt.rejected,
-        "batch received"
-    );
+    if mark_batch_enqueued(&app.pool, run_id, seq).await? {
+        let receipt = &intake.receipt;
+        BatchReceived {
+            run_id,
+            seq,
+            entity: run.entity,
+            records: receipt.records,
+            accepted: receipt.accepted,
+            rejected: receipt.rejected,
+            jobs: receipt.jobs,
+        }
+        .emit();
+    }
     if run.status == RunStatus::Closing {
         advance_and_follow_up(&app, run_id).await?;
     }

@@ -1,11 +1,13 @@
 //! Reads for the operators' dashboard (`/ops`): runs filtered and paged with their progress,
-//! a run's batches, rejected records and dead letters, and the nightly trends.
+//! a run's batches, rejected records and dead letters, the nightly trends, and the gauges
+//! `/metrics` reads when scraped.
 //!
 //! Each function is one statement (a few are two, said so), so a page's cost in MySQL is the
 //! number of these it calls; none reads a row per listed item.
 
 pub mod dead_letters;
 pub mod detail;
+pub mod gauges;
 pub mod runs;
 pub mod trends;
 
