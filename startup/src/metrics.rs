@@ -55,6 +55,30 @@ pub struct Series {
     pub help: &'static str,
 }
 
+const fn counter(name: &'static str, help: &'static str) -> Series {
+    Series {
+        name,
+        kind: Kind::Counter,
+        help,
+    }
+}
+
+const fn gauge(name: &'static str, help: &'static str) -> Series {
+    Series {
+        name,
+        kind: Kind::Gauge,
+        help,
+    }
+}
+
+const fn histogram(name: &'static str, buckets: &'static [f64], help: &'static str) -> Series {
+    Series {
+        name,
+        kind: Kind::Histogram(buckets),
+        help,
+    }
+}
+
 /// A job takes tens of milliseconds; one waiting out a MySQL outage can take minutes.
 const APPLY_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
@@ -71,26 +95,89 @@ const HTTP_BUCKETS: &[f64] = &[
 /// Every series of dis-sync. Which process exports which: the API the records received,
 /// accepted and rejected by validation, the HTTP series and every gauge; the worker the rest.
 pub const CATALOGUE: &[Series] = &[
-    Series { name: RECORDS_RECEIVED, kind: Kind::Counter, help: "Records received by the API in batches, by entity (a batch sent again is counted once)." },
-    Series { name: RECORDS_ACCEPTED, kind: Kind::Counter, help: "Records the API accepted and queued, by entity." },
-    Series { name: RECORDS_REJECTED, kind: Kind::Counter, help: "Records rejected, by entity and stage: validation (by the API) or database (refused by MySQL, found by isolating a job's rows)." },
-    Series { name: RECORDS_APPLIED, kind: Kind::Counter, help: "Records written to MySQL by jobs, by entity." },
-    Series { name: RECORDS_SWEPT, kind: Kind::Counter, help: "Rows deleted by reconciliation sweeps (and kept in the audit table), by entity." },
-    Series { name: JOBS_APPLIED, kind: Kind::Counter, help: "Jobs applied and counted in their run, those with rows rejected by the database included." },
-    Series { name: JOBS_RETRIED, kind: Kind::Counter, help: "Tries of a job again after a transient failure (deadlock, lock wait, lost connection) or while MySQL was unreachable." },
-    Series { name: JOBS_ISOLATED, kind: Kind::Counter, help: "Jobs applied row by row because the database refused some of their rows." },
-    Series { name: JOBS_DEAD_LETTERED, kind: Kind::Counter, help: "Jobs that failed for good and went to the dead-letter table." },
-    Series { name: HTTP_REQUESTS, kind: Kind::Counter, help: "HTTP requests answered by the API, by matched route, method and status." },
-    Series { name: APPLY_DURATION, kind: Kind::Histogram(APPLY_BUCKETS), help: "Seconds from a job's start in a worker to its outcome recorded in MySQL (applied, rows rejected, or dead letter), retries included." },
-    Series { name: SWEEP_DURATION, kind: Kind::Histogram(SWEEP_BUCKETS), help: "Seconds a sweep job took, from its start to its outcome (swept, held, or nothing to do)." },
-    Series { name: HTTP_REQUEST_DURATION, kind: Kind::Histogram(HTTP_BUCKETS), help: "Seconds the API took to answer a request, by matched route and method." },
-    Series { name: QUEUE_JOBS, kind: Kind::Gauge, help: "Jobs in a queue (apply, sweep) by state: pending, scheduled (retries not yet due), running, done (in the last hour), dead; read from Redis when scraped." },
-    Series { name: QUEUE_OLDEST_PENDING, kind: Kind::Gauge, help: "Seconds the oldest pending job of a queue has waited; 0 when none waits." },
-    Series { name: QUEUE_WORKERS, kind: Kind::Gauge, help: "Workers registered on a queue, by state: live, or silent (no heartbeat for 30 s)." },
-    Series { name: RUNS, kind: Kind::Gauge, help: "Runs in MySQL by entity and status." },
-    Series { name: LAST_COMPLETED_FULL_RUN_AGE, kind: Kind::Gauge, help: "Seconds since the last full run of an entity completed; no series for an entity that never completed one." },
-    Series { name: DEAD_LETTERS_PENDING, kind: Kind::Gauge, help: "Dead letters not replayed yet." },
-    Series { name: API_READY, kind: Kind::Gauge, help: "1 when this API replica reaches MySQL and Redis, 0 otherwise." },
+    counter(
+        RECORDS_RECEIVED,
+        "Records received by the API in batches, by entity (a batch sent again is counted once).",
+    ),
+    counter(
+        RECORDS_ACCEPTED,
+        "Records the API accepted and queued, by entity.",
+    ),
+    counter(
+        RECORDS_REJECTED,
+        "Records rejected, by entity and stage: validation (by the API) or database (refused by MySQL, found by isolating a job's rows).",
+    ),
+    counter(
+        RECORDS_APPLIED,
+        "Records written to MySQL by jobs, by entity.",
+    ),
+    counter(
+        RECORDS_SWEPT,
+        "Rows deleted by reconciliation sweeps (and kept in the audit table), by entity.",
+    ),
+    counter(
+        JOBS_APPLIED,
+        "Jobs applied and counted in their run, those with rows rejected by the database included.",
+    ),
+    counter(
+        JOBS_RETRIED,
+        "Tries of a job again after a transient failure (deadlock, lock wait, lost connection) or while MySQL was unreachable.",
+    ),
+    counter(
+        JOBS_ISOLATED,
+        "Jobs applied row by row because the database refused some of their rows.",
+    ),
+    counter(
+        JOBS_DEAD_LETTERED,
+        "Jobs that failed for good and went to the dead-letter table.",
+    ),
+    counter(
+        HTTP_REQUESTS,
+        "HTTP requests answered by the API, by matched route, method and status.",
+    ),
+    histogram(
+        APPLY_DURATION,
+        APPLY_BUCKETS,
+        "Seconds from a job's start in a worker to its outcome recorded in MySQL (applied, rows rejected, or dead letter), retries included.",
+    ),
+    histogram(
+        SWEEP_DURATION,
+        SWEEP_BUCKETS,
+        "Seconds a sweep job took, from its start to its outcome (swept, held, or nothing to do).",
+    ),
+    histogram(
+        HTTP_REQUEST_DURATION,
+        HTTP_BUCKETS,
+        "Seconds the API took to answer a request, by matched route and method.",
+    ),
+    gauge(
+        QUEUE_JOBS,
+        "Jobs in a queue (apply, sweep) by state: pending, scheduled (retries not yet due), running, done (in the last hour), dead; read from Redis when scraped.",
+    ),
+    gauge(
+        QUEUE_OLDEST_PENDING,
+        "Seconds the oldest pending job of a queue has waited; 0 when none waits.",
+    ),
+    gauge(
+        QUEUE_WORKERS,
+        "Workers registered on a queue, by state: live, or silent (no heartbeat for 30 s).",
+    ),
+    gauge(
+        RUNS,
+        "Runs in MySQL by entity and status.",
+    ),
+    gauge(
+        LAST_COMPLETED_FULL_RUN_AGE,
+        "Seconds since the last full run of an entity completed; no series for an entity that never completed one.",
+    ),
+    gauge(
+        DEAD_LETTERS_PENDING,
+        "Dead letters not replayed yet.",
+    ),
+    gauge(
+        API_READY,
+        "1 when this API replica reaches MySQL and Redis, 0 otherwise.",
+    ),
 ];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
