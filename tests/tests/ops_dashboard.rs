@@ -280,3 +280,38 @@ async fn replaying_every_dead_letter_of_a_run_lets_the_run_complete() {
     let again = operator.get(&format!("/ops/runs/{run_id}")).await;
     assert!(!again.body.contains(r#"id="replay-all""#));
 }
+
+#[tokio::test]
+async fn every_dashboard_route_but_the_sign_in_form_and_its_assets_wants_a_session() {
+    let app = TestApp::spawn_without_workers().await;
+    let visitor = OpsClient::anonymous(&app);
+    for template in ingest_api::ops::paths() {
+        let path = template
+            .replace("{run_id}", "1")
+            .replace("{action}", "abort")
+            .replace("{id}", "1")
+            .replace("{file}", "ops.css");
+        let open = ingest_api::ops::OPEN.contains(&template.as_str());
+        let got = visitor.get(&path).await;
+        let posted = visitor.post(&path, &[("csrf", "guess")]).await;
+        if open {
+            assert_eq!(got.status, 200, "GET {path}");
+            continue;
+        }
+        // A route with one method answers the other 405; the one it has sends to sign in.
+        for (method, answer) in [("GET", &got), ("POST", &posted)] {
+            let to_sign_in = answer.status == 303
+                && answer
+                    .location
+                    .as_deref()
+                    .is_some_and(|l| l.starts_with("/ops/login"));
+            assert!(
+                to_sign_in || answer.status == 405,
+                "{method} {path} without a session: {} {:?}",
+                answer.status,
+                answer.location
+            );
+        }
+        assert!(got.status == 303 || posted.status == 303, "{path}");
+    }
+}

@@ -30,6 +30,7 @@ const ROUTES: &[(&str, &str, Admits)] = &[
     ("POST", "/v1/dead-letters/{id}/replay", Admits::Ops),
     ("GET", "/healthz", Admits::Everyone),
     ("GET", "/readyz", Admits::Everyone),
+    ("GET", "/metrics", Admits::Everyone),
 ];
 
 fn admitted(admits: Admits, token: Option<&str>) -> bool {

@@ -25,34 +25,56 @@ use axum::extract::Path;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 
 pub use config::OpsConfig;
 pub use operator::OpsState;
 
-/// The dashboard's routes, to be nested under `/ops`. Their handlers reach the state only
-/// through an extractor that checks the session (see [`operator`]).
-pub fn routes(state: OpsState) -> Router {
-    Router::new()
-        .route("/", get(queues::queues_page))
-        .route("/queues/panel", get(queues::queue_panel))
-        .route("/login", get(login::sign_in_page).post(login::sign_in))
-        .route("/logout", post(login::sign_out))
-        .route("/runs", get(runs::runs))
-        .route("/runs/{run_id}", get(run::run_page))
-        .route(
+/// The dashboard's routes under `/ops`, each path with its methods. Every handler but the
+/// sign-in form's ([`OPEN`]) takes an `OpsSession`, which admits a live session first, since the
+/// state gives nothing to one that does not (see [`operator`]).
+fn dashboard_routes() -> Vec<(&'static str, MethodRouter<OpsState>)> {
+    vec![
+        ("/", get(queues::queues_page)),
+        ("/queues/panel", get(queues::queue_panel)),
+        ("/login", get(login::sign_in_page).post(login::sign_in)),
+        ("/logout", post(login::sign_out)),
+        ("/runs", get(runs::runs)),
+        ("/runs/{run_id}", get(run::run_page)),
+        (
             "/runs/{run_id}/{action}",
             get(confirm::confirm_run_action).post(confirm::run_action),
-        )
-        .route("/dead-letters", get(dead_letters::dead_letters))
-        .route("/dead-letters/{id}", get(dead_letters::dead_letter))
-        .route(
+        ),
+        ("/dead-letters", get(dead_letters::dead_letters)),
+        ("/dead-letters/{id}", get(dead_letters::dead_letter)),
+        (
             "/dead-letters/{id}/replay",
             get(confirm::confirm_replay).post(confirm::replay),
-        )
-        .route("/trends", get(trends::trends_page))
-        .route("/assets/{file}", get(asset))
+        ),
+        ("/trends", get(trends::trends_page)),
+        ("/assets/{file}", get(asset)),
+    ]
+}
+
+/// The dashboard's paths open without a session: the sign-in form and the CSS and script.
+pub const OPEN: [&str; 2] = ["/ops/login", "/ops/assets/{file}"];
+
+/// Every path of the dashboard, for the test that checks which ones need a session.
+pub fn paths() -> Vec<String> {
+    dashboard_routes()
+        .into_iter()
+        .map(|(path, _)| format!("/ops{}", path.trim_end_matches('/')))
+        .collect()
+}
+
+/// The dashboard's routes, to be nested under `/ops`.
+pub fn routes(state: OpsState) -> Router {
+    dashboard_routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, methods)| {
+            router.route(path, methods)
+        })
         .layer(axum::middleware::map_response(protect))
         .with_state(state)
 }
