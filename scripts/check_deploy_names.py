@@ -313,8 +313,12 @@ class Checker:
         for name, value in sorted(c.env.items()):
             if not name.startswith("DIS_"):
                 continue
-            listed = self.help.lists_env(c.binary, sub, name)
-            twin = name.endswith("_FILE") and self.help.lists_env(c.binary, sub, name[: -len("_FILE")])
+            # An image's own environment (no subcommand given) serves every subcommand of its
+            # binary: a setting of any of them belongs there.
+            scopes = [sub] if sub is not None else [None, *sorted(subs)]
+            listed = any(self.help.lists_env(c.binary, s, name) for s in scopes)
+            twin = name.endswith("_FILE") and any(
+                self.help.lists_env(c.binary, s, name[: -len("_FILE")]) for s in scopes)
             r.check(listed or twin,
                     f"{c.where}: {name} is a setting of {c.binary} "
                     f"(`[env: {name}=` in its help{'' if not name.endswith('_FILE') else ', or its twin ' + name[:-5]})")
