@@ -86,6 +86,19 @@ impl Child {
         assert!(sent.success(), "SIGTERM could not be sent to {pid}");
     }
 
+    /// Sends SIGKILL: it dies at once, as in a crash, an OOM kill or a node lost, with no chance to
+    /// clean up.
+    pub fn kill(&mut self) {
+        self.process
+            .start_kill()
+            .expect("SIGKILL can be sent to a running child");
+    }
+
+    /// Its process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.id()
+    }
+
     /// Its exit code, waiting at most `limit` (panics, with its output, if it is still running).
     pub async fn exit_code(&mut self, limit: Duration) -> Option<i32> {
         let Ok(status) = tokio::time::timeout(limit, self.process.wait()).await else {
@@ -105,12 +118,18 @@ impl Child {
         limit: Duration,
     ) -> (Option<i32>, String) {
         let mut child = Self::spawn(program, args, env);
-        let code = child.exit_code(limit).await;
+        let code = child.finish(limit).await;
+        (code, child.output())
+    }
+
+    /// Waits (at most `limit`) until it has exited and everything it printed is read: its exit code.
+    pub async fn finish(&mut self, limit: Duration) -> Option<i32> {
+        let code = self.exit_code(limit).await;
         // The readers end with the pipes, which closed when it exited.
-        for reader in std::mem::take(&mut child.readers) {
+        for reader in std::mem::take(&mut self.readers) {
             let _ = tokio::time::timeout(limit, reader).await;
         }
-        (code, child.output())
+        code
     }
 }
 

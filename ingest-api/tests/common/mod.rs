@@ -1,6 +1,7 @@
 //! What the binary's tests share: running it as a child process, and a database and queue
 //! namespace of each test's own (the same files as the end-to-end tests' harness).
 
+#[allow(dead_code)] // each test file uses its part
 #[path = "../../../tests/src/child.rs"]
 pub mod child;
 #[allow(dead_code)] // each test file uses its part
