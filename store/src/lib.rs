@@ -9,6 +9,7 @@ pub mod failure;
 pub mod lifecycle;
 pub mod migrate;
 pub mod open;
+pub mod outstanding;
 pub mod read_back;
 pub mod runs;
 pub mod settings;

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod isolate;
+pub mod lost_jobs;
 pub mod run_watch;
 pub mod service;
 pub mod settings;
