@@ -78,12 +78,26 @@ impl Child {
 
     /// Sends SIGTERM, as `docker stop` and Kubernetes do.
     pub fn terminate(&self) {
+        self.signal("TERM");
+    }
+
+    /// Freezes it (SIGSTOP) where it is, so that a test can break something else at a known point
+    /// of its work; [`Child::resume`] lets it go on.
+    pub fn pause(&self) {
+        self.signal("STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("CONT");
+    }
+
+    fn signal(&self, name: &str) {
         let pid = self.process.id().expect("still running").to_string();
         let sent = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([&format!("-{name}"), &pid])
             .status()
             .expect("kill runs");
-        assert!(sent.success(), "SIGTERM could not be sent to {pid}");
+        assert!(sent.success(), "SIG{name} could not be sent to {pid}");
     }
 
     /// Sends SIGKILL: it dies at once, as in a crash, an OOM kill or a node lost, with no chance to

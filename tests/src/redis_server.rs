@@ -84,24 +84,13 @@ impl PrivateRedis {
         );
     }
 
-    /// `FLUSHALL` when at least `at_least` jobs wait in the apply queue `queue` (none of them in
-    /// a worker's hands yet), in one step so none is taken meanwhile: returns how many waited and
-    /// were destroyed, or 0 (and flushes nothing) when fewer waited.
-    pub async fn flush_when_jobs_wait(&self, queue: &str, at_least: usize) -> usize {
-        let script = redis::Script::new(
-            r"local waiting = redis.call('ZCARD', KEYS[1]) + redis.call('LLEN', KEYS[2])
-            if waiting < tonumber(ARGV[1]) then return 0 end
-            redis.call('FLUSHALL')
-            return waiting",
-        );
-        let mut conn = self.connection().await;
-        script
-            .key(format!("{queue}:scheduled"))
-            .key(format!("{queue}:active"))
-            .arg(at_least)
-            .invoke_async(&mut conn)
+    /// `FLUSHALL`: every key gone, as an operator's mistake or a failover to an empty replica
+    /// leaves it.
+    pub async fn flush_all(&self) {
+        let () = redis::cmd("FLUSHALL")
+            .query_async(&mut self.connection().await)
             .await
-            .expect("the flush script runs")
+            .expect("FLUSHALL runs");
     }
 
     pub async fn connection(&self) -> redis::aio::MultiplexedConnection {

@@ -14,7 +14,7 @@ use crate::scratch::{closed_port, pairs, redis_url, Scratch};
 use crate::INGEST_TOKEN;
 
 mod observe;
-pub use observe::mariadb_address;
+pub use observe::{mariadb_address, QueuedJobs};
 
 /// Longest wait for a process to start or for a run to get somewhere; it says what it waited for.
 pub const WAIT: Duration = Duration::from_mins(2);
@@ -145,6 +145,15 @@ impl Stack {
             .iter()
             .find(|w| w.pid() == Some(pid))
             .expect("a worker of this stack")
+    }
+
+    /// Freezes every worker process (SIGSTOP): what they hold stays in their hands.
+    pub fn pause_workers(&self) {
+        self.workers.iter().for_each(Child::pause);
+    }
+
+    pub fn resume_workers(&self) {
+        self.workers.iter().for_each(Child::resume);
     }
 
     /// SIGKILL to a worker process, and waits until it is gone.

@@ -1,6 +1,7 @@
 //! What a test reads of a running stack: its runs, as MySQL records them, and its queue, as Redis
 //! holds it.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use records::api::RunView;
@@ -8,6 +9,25 @@ use records::Entity;
 use sqlx::MySqlPool;
 
 use super::{Stack, WAIT};
+
+/// The apply queue's unfinished jobs by id, as Redis holds them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueuedJobs {
+    /// Waiting for a worker (due or scheduled).
+    pub waiting: BTreeSet<String>,
+    /// In a worker's in-flight set: taken, not finished.
+    pub held: BTreeSet<String>,
+}
+
+impl QueuedJobs {
+    pub fn len(&self) -> usize {
+        self.waiting.len() + self.held.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 impl Stack {
     /// A pool on the test's database, straight to MariaDB (never through a relay); killed
@@ -68,24 +88,37 @@ impl Stack {
         held
     }
 
-    /// Jobs of the apply queue not yet finished: waiting, scheduled, or in a worker's hands.
-    pub async fn jobs_in_queue(&self) -> usize {
+    /// The apply queue's unfinished jobs, by id: waiting (or scheduled), and in workers' hands.
+    pub async fn queued_jobs(&self) -> QueuedJobs {
         let queue = self.apply_queue();
         let mut redis = self.redis().await;
-        let (scheduled, waiting): (usize, usize) = redis::pipe()
-            .cmd("ZCARD")
+        let (scheduled, active, inflight): (Vec<String>, Vec<String>, Vec<String>) = redis::pipe()
+            .cmd("ZRANGE")
             .arg(format!("{queue}:scheduled"))
-            .cmd("LLEN")
+            .arg(0)
+            .arg(-1)
+            .cmd("LRANGE")
             .arg(format!("{queue}:active"))
-            .query_async(&mut redis)
-            .await
-            .expect("the queue reads");
-        let held: Vec<String> = redis::cmd("KEYS")
+            .arg(0)
+            .arg(-1)
+            .cmd("KEYS")
             .arg(format!("{queue}:inflight:*"))
             .query_async(&mut redis)
             .await
             .expect("the queue reads");
-        scheduled + waiting + self.jobs_in(&held).await
+        let mut held = BTreeSet::new();
+        for set in inflight {
+            let jobs: Vec<String> = redis::cmd("SMEMBERS")
+                .arg(set)
+                .query_async(&mut redis)
+                .await
+                .expect("the queue reads");
+            held.extend(jobs);
+        }
+        QueuedJobs {
+            waiting: scheduled.into_iter().chain(active).collect(),
+            held,
+        }
     }
 
     /// The runs of `entity`, oldest first.
@@ -117,7 +150,7 @@ impl Stack {
                 self.runs(entity).await,
                 self.logs()
             );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 }

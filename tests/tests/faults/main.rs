@@ -13,10 +13,12 @@ mod redis;
 mod startup;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
+use e2e::child::Child;
 use e2e::demo::Holdings;
 use e2e::demo::{after_day, assert_mysql_holds, assert_run_took_the_day, day_changes, swept_keys};
-use e2e::stack::Stack;
+use e2e::stack::{QueuedJobs, Stack, WAIT};
 use extractor::{Day, DemoDataset, DemoSize};
 use records::api::RunView;
 use records::{Entity, RunStatus};
@@ -92,8 +94,8 @@ async fn assert_day_one_synced(stack: &Stack, report: &str) -> Holdings {
     assert_day_synced(stack, &BTreeMap::new(), Day::One, true, report).await
 }
 
-/// The newest run of `entity` is open and has received at least `batches` batches: the extractor
-/// is in the middle of sending it.
+/// Waits until the newest run of `entity` is open and has received at least `batches` batches:
+/// the extractor is in the middle of sending it.
 async fn wait_mid_run(stack: &Stack, entity: Entity, batches: i64) -> RunView {
     let what = format!("the {entity} run to be open with {batches} batches received");
     stack
@@ -101,4 +103,55 @@ async fn wait_mid_run(stack: &Stack, entity: Entity, batches: i64) -> RunView {
             run.status == RunStatus::Open && run.received_batches >= batches
         })
         .await
+}
+
+/// Freezes the extractor in the middle of sending the run of `entity` (see [`wait_mid_run`]), so
+/// that a fault struck before [`Child::resume`] lands between two of its batches, however slow
+/// this machine is at that moment; returns the run as it stands.
+async fn pause_mid_run(stack: &Stack, extractor: &Child, entity: Entity, batches: i64) -> RunView {
+    wait_mid_run(stack, entity, batches).await;
+    extractor.pause();
+    let run = stack.runs(entity).await.pop().expect("the run");
+    assert_eq!(run.status, RunStatus::Open, "paused mid-run: {run:?}");
+    run
+}
+
+/// Work everywhere, frozen: the workers are stopped (SIGSTOP) until at least `jobs` jobs wait in
+/// the queue behind them, then the extractor in the middle of sending the run of `entity`. A fault
+/// struck now meets batches still to send, jobs waiting in Redis and jobs in the workers' hands,
+/// however slow this machine is; [`thaw`] lets everything go on. Returns the queue as it stands.
+async fn freeze_with_work_everywhere(
+    stack: &Stack,
+    extractor: &Child,
+    entity: Entity,
+    jobs: usize,
+) -> QueuedJobs {
+    wait_mid_run(stack, entity, 1).await;
+    stack.pause_workers();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let queued = stack.queued_jobs().await;
+        if queued.waiting.len() >= jobs {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "fewer than {jobs} jobs waited behind the frozen workers: {queued:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    extractor.pause();
+    let run = stack.runs(entity).await.pop().expect("the run");
+    assert_eq!(run.status, RunStatus::Open, "frozen mid-run: {run:?}");
+    stack.queued_jobs().await
+}
+
+fn thaw(stack: &Stack, extractor: &Child) {
+    stack.resume_workers();
+    extractor.resume();
+}
+
+/// Waits until the extractor has met a failure and is retrying.
+async fn wait_for_retries(extractor: &Child) {
+    extractor.wait_for_line("\"retrying\"", WAIT).await;
 }

@@ -11,7 +11,7 @@ use extractor::Day;
 use records::Entity;
 use sqlx::Connection;
 
-use super::{assert_day_one_synced, wait_mid_run, SIZE};
+use super::{assert_day_one_synced, freeze_with_work_everywhere, thaw, SIZE};
 
 const RUN_LIMIT: Duration = Duration::from_mins(5);
 const OUTAGE: Duration = Duration::from_secs(30);
@@ -26,14 +26,20 @@ async fn mysql_unreachable_for_30_seconds_mid_run_holds_the_work_and_the_run_com
     stack.start_worker(4).await;
     let mut extractor = stack.spawn_extractor(Day::One);
 
-    wait_mid_run(&stack, Entity::Contracts, 4).await;
+    freeze_with_work_everywhere(&stack, &extractor, Entity::Contracts, 6).await;
     relay.cut();
     let restore_at = tokio::time::Instant::now() + OUTAGE;
+    thaw(&stack, &extractor);
     // The API and the workers keep trying to reach it.
     relay.wait_for_refused(3, OUTAGE).await;
     tokio::time::sleep_until(restore_at).await;
     let run = stack.runs(Entity::Contracts).await.pop().expect("the run");
     assert!(!run.status.is_final(), "the run was still going: {run:?}");
+    let logs = stack.logs();
+    assert!(
+        logs.contains("holding it and trying again"),
+        "the workers held their jobs:\n{logs}"
+    );
     relay.restore();
 
     let code = extractor.finish(RUN_LIMIT).await;
@@ -51,9 +57,10 @@ async fn every_connection_of_the_database_killed_mid_run_is_survived_and_the_run
     let mut extractor = stack.spawn_extractor(Day::One);
 
     for entity in [Entity::Influencers, Entity::Contracts] {
-        wait_mid_run(&stack, entity, 3).await;
+        freeze_with_work_everywhere(&stack, &extractor, entity, 3).await;
         let killed = kill_connections_of(&stack.scratch.database).await;
         assert!(killed > 0, "no connection of the test's database to kill");
+        thaw(&stack, &extractor);
     }
 
     let code = extractor.finish(RUN_LIMIT).await;

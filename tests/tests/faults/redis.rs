@@ -5,16 +5,19 @@ use std::time::Duration;
 
 use e2e::demo::{swept_keys, Holdings};
 use e2e::redis_server::PrivateRedis;
-use e2e::stack::{Stack, WAIT};
+use e2e::stack::Stack;
 use extractor::Day;
 use records::{Entity, RunStatus};
 
-use super::{assert_day_one_synced, assert_day_synced, wait_mid_run, SIZE};
+use super::{
+    assert_day_one_synced, assert_day_synced, freeze_with_work_everywhere, thaw, wait_for_retries,
+    SIZE,
+};
 
 const RUN_LIMIT: Duration = Duration::from_mins(5);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis_restarted_mid_run_loses_nothing_and_the_run_completes() {
+async fn redis_restarted_mid_run_keeps_every_job_and_the_run_completes() {
     let mut redis = PrivateRedis::start().await;
     let mut stack = Stack::new("fredisrestart", SIZE).await;
     stack.redis_url = redis.url();
@@ -23,23 +26,20 @@ async fn redis_restarted_mid_run_loses_nothing_and_the_run_completes() {
     stack.start_worker(4).await;
     let mut extractor = stack.spawn_extractor(Day::One);
 
-    wait_mid_run(&stack, Entity::Contracts, 4).await;
+    let before = freeze_with_work_everywhere(&stack, &extractor, Entity::Contracts, 6).await;
     redis.stop().await;
-    // The outage is seen: the API says it is not ready (and refuses batches; the extractor retries).
-    let readyz = format!("{}/readyz", stack.api_url());
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while reqwest::get(&readyz)
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the API never missed Redis"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    extractor.resume();
+    // Its next batches cannot be queued: the API answers 503, and it retries.
+    wait_for_retries(&extractor).await;
     redis.start_again().await;
+    // The workers are still frozen: nothing was taken from the queue since.
+    let after = stack.queued_jobs().await;
+    assert!(
+        before.waiting.is_subset(&after.waiting) && before.held.is_subset(&after.held),
+        "the restart kept every job: before {before:?}, after {after:?}"
+    );
+    // They find their connections broken and reconnect; what they hold is still theirs.
+    stack.resume_workers();
 
     let code = extractor.finish(RUN_LIMIT).await;
     let report = extractor.output();
@@ -53,28 +53,16 @@ async fn redis_flushed_mid_run_fails_the_run_loudly_naming_the_lost_jobs_and_the
     let redis = PrivateRedis::start().await;
     let mut stack = Stack::new("fredisflush", SIZE).await;
     stack.redis_url = redis.url();
-    // Large batches and one slow worker, so that jobs wait in the queue when it is flushed.
-    stack.batch_size = 1000;
     stack.start_api().await;
-    stack.start_worker(1).await;
+    stack.start_worker(4).await;
+    stack.start_worker(4).await;
     let mut extractor = stack.spawn_extractor(Day::One);
 
-    wait_mid_run(&stack, Entity::Contracts, 1).await;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let destroyed = loop {
-        let destroyed = redis.flush_when_jobs_wait(&stack.apply_queue(), 3).await;
-        if destroyed > 0 {
-            break destroyed;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "jobs never waited in the queue: {:?}",
-            stack.runs(Entity::Contracts).await
-        );
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    };
+    let destroyed = freeze_with_work_everywhere(&stack, &extractor, Entity::Contracts, 6).await;
+    redis.flush_all().await;
+    thaw(&stack, &extractor);
 
-    // Those jobs will never be applied: the run must not wait for them in silence.
+    // The jobs that waited will never be applied: the run must not wait for them in silence.
     let code = extractor.finish(RUN_LIMIT).await;
     let report = extractor.output();
     assert_eq!(code, Some(1), "{report}\n{}", stack.logs());
@@ -88,7 +76,7 @@ async fn redis_flushed_mid_run_fails_the_run_loudly_naming_the_lost_jobs_and_the
     let reason = failed.status_reason.clone().unwrap_or_default();
     assert!(
         reason.contains("lost") && reason.contains(&stack.apply_queue()),
-        "the reason names the lost jobs and their queue ({destroyed} destroyed): {reason}"
+        "the reason names the lost jobs and their queue ({destroyed:?} destroyed): {reason}"
     );
     assert!(
         report.contains(&reason),
