@@ -194,11 +194,14 @@ async fn a_run_that_takes_the_id_of_a_run_lost_in_a_mysql_restore_gets_its_jobs_
     app.complete(reborn, 1, 3).await.unwrap();
 
     app.apply_pending_jobs().await;
-    assert_eq!(
-        advance_closing_run(&app.pool, reborn).await.unwrap(),
-        Advance::Completed
+    // The run watch of the worker that applied the jobs may have moved the run on first.
+    let advanced = advance_closing_run(&app.pool, reborn).await.unwrap();
+    assert!(
+        matches!(advanced, Advance::Completed | Advance::NotClosing),
+        "{advanced:?}"
     );
     let run = app.run(reborn).await;
+    assert_eq!(run.status, RunStatus::Completed, "{run:?}");
     assert_eq!(run.loaded_records, 3, "{run:?}");
     assert_eq!(app.keys(Entity::Influencers).await, vec![11, 12, 13]);
     // The lost run's job was not applied to the new run: it waits in the dead letters.
