@@ -4,8 +4,10 @@
 //! counted exactly what the extractor sent, and nothing was swept that should not have been.
 //!
 //! Faults are landed on observable progress (a run's batches and jobs as MySQL records them, jobs
-//! in a worker's hands as Redis holds them), never after a sleep alone, and each test checks that
-//! its run was still going when it struck. Every wait is bounded and names what it waited for.
+//! in a worker's hands as Redis holds them), never after a sleep alone; where the moment matters,
+//! the processes are frozen (SIGSTOP) first, so the fault meets the work it is meant to meet
+//! however slow this shared machine is, and each test checks that its run was still going when it
+//! struck. Every wait is bounded and names what it waited for.
 
 mod crashes;
 mod mysql;
@@ -16,15 +18,16 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use e2e::child::Child;
-use e2e::demo::Holdings;
-use e2e::demo::{after_day, assert_mysql_holds, assert_run_took_the_day, day_changes, swept_keys};
+use e2e::demo::{
+    after_day, assert_mysql_holds, assert_run_took_the_day, day_changes, swept_keys, Holdings,
+};
 use e2e::stack::{QueuedJobs, Stack, WAIT};
 use extractor::{Day, DemoDataset, DemoSize};
 use records::api::RunView;
 use records::{Entity, RunStatus};
 
 /// A few thousand records per entity: at 250 records a batch the contracts run alone is 36
-/// batches, so a fault landed after its fourth batch finds most of the run still to come.
+/// batches, so a fault landed after its first or second finds most of the run still to come.
 const SIZE: DemoSize = DemoSize {
     influencers: 3_000,
     campaigns: 300,
