@@ -11,7 +11,7 @@ mod progress;
 pub mod run_protocol;
 pub mod settings;
 
-pub use client::{ApiClient, ApiError, RetryPolicy};
+pub use client::{ApiClient, ApiError, RetryPolicy, DEFAULT_ATTEMPTS};
 pub use demo::{Day, DemoDataset, DemoSize};
 pub use outcome::{AbortOutcome, RunReport, SyncError};
 pub use run_protocol::{

@@ -106,6 +106,33 @@ pub async fn enqueue_sweep(
     storage.push_task(task).await
 }
 
+/// Which of the apply jobs `keys` the queue no longer knows: their idempotency keys, written with
+/// the jobs and kept for [`IDEMPOTENCY_TTL`] whatever becomes of them, are gone, so the jobs were
+/// lost with Redis's data (a flush, a restart without persistence, an eviction).
+pub async fn forgotten_apply_jobs(
+    storage: &ApplyBatchStorage,
+    keys: &[String],
+) -> Result<Vec<String>, RedisError> {
+    let prefix = storage.get_config().idempotency_key_set();
+    let mut conn = storage.clone().get_connection().clone();
+    let mut forgotten = Vec::new();
+    for chunk in keys.chunks(500) {
+        let mut pipe = redis::pipe();
+        for key in chunk {
+            pipe.exists(format!("{prefix}:{key}"));
+        }
+        let known: Vec<bool> = pipe.query_async(&mut conn).await?;
+        forgotten.extend(
+            chunk
+                .iter()
+                .zip(known)
+                .filter(|(_, known)| !known)
+                .map(|(key, _)| key.clone()),
+        );
+    }
+    Ok(forgotten)
+}
+
 /// Deletes every Redis key of `namespace`, and its entries in apalis's global queue index, which
 /// lists every queue's worker set. For tests and the bench, which own their namespaces.
 pub async fn clear_namespace(redis_url: &str, namespace: &str) -> Result<(), RedisError> {

@@ -26,11 +26,14 @@ pub struct ApplyBatch {
 impl ApplyBatch {
     /// The same for every delivery of this job: the queue and the progress table use it to apply it once.
     pub fn key(&self) -> String {
-        format!(
-            "run-{}.{}-batch-{}-chunk-{}",
-            self.run_id, self.run_nonce, self.batch_seq, self.chunk
-        )
+        apply_job_key(self.run_id, &self.run_nonce, self.batch_seq, self.chunk)
     }
+}
+
+/// The key of chunk `chunk` of batch `batch_seq` of a run: what [`ApplyBatch::key`] gives its job,
+/// from what MySQL records of the run, without the job at hand.
+pub fn apply_job_key(run_id: i64, run_nonce: &str, batch_seq: i64, chunk: i32) -> String {
+    format!("run-{run_id}.{run_nonce}-batch-{batch_seq}-chunk-{chunk}")
 }
 
 /// Reconcile one completed full run: delete the rows of its entity that it did not see.

@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod migrate;
 pub mod open;
 pub mod ops;
+pub mod outstanding;
 pub mod read_back;
 pub mod runs;
 pub mod settings;

@@ -116,7 +116,7 @@ pub struct AbandonedRun {
 }
 
 /// When a run last moved: its own row changed (a batch, its declared end) or one of its jobs applied.
-const LAST_PROGRESS: &str = "GREATEST(r.updated_at, \
+pub(crate) const LAST_PROGRESS: &str = "GREATEST(r.updated_at, \
     COALESCE((SELECT MAX(j.applied_at) FROM run_jobs j WHERE j.run_id = r.id), r.updated_at))";
 
 /// Fails every open or closing run (of `entity`, or of all) that has made no progress for

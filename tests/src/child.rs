@@ -78,12 +78,39 @@ impl Child {
 
     /// Sends SIGTERM, as `docker stop` and Kubernetes do.
     pub fn terminate(&self) {
+        self.signal("TERM");
+    }
+
+    /// Freezes it (SIGSTOP) where it is, so that a test can break something else at a known point
+    /// of its work; [`Child::resume`] lets it go on.
+    pub fn pause(&self) {
+        self.signal("STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("CONT");
+    }
+
+    fn signal(&self, name: &str) {
         let pid = self.process.id().expect("still running").to_string();
         let sent = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([&format!("-{name}"), &pid])
             .status()
             .expect("kill runs");
-        assert!(sent.success(), "SIGTERM could not be sent to {pid}");
+        assert!(sent.success(), "SIG{name} could not be sent to {pid}");
+    }
+
+    /// Sends SIGKILL: it dies at once, as in a crash, an OOM kill or a node lost, with no chance to
+    /// clean up.
+    pub fn kill(&mut self) {
+        self.process
+            .start_kill()
+            .expect("SIGKILL can be sent to a running child");
+    }
+
+    /// Its process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.id()
     }
 
     /// Its exit code, waiting at most `limit` (panics, with its output, if it is still running).
@@ -105,12 +132,18 @@ impl Child {
         limit: Duration,
     ) -> (Option<i32>, String) {
         let mut child = Self::spawn(program, args, env);
-        let code = child.exit_code(limit).await;
+        let code = child.finish(limit).await;
+        (code, child.output())
+    }
+
+    /// Waits (at most `limit`) until it has exited and everything it printed is read: its exit code.
+    pub async fn finish(&mut self, limit: Duration) -> Option<i32> {
+        let code = self.exit_code(limit).await;
         // The readers end with the pipes, which closed when it exited.
-        for reader in std::mem::take(&mut child.readers) {
+        for reader in std::mem::take(&mut self.readers) {
             let _ = tokio::time::timeout(limit, reader).await;
         }
-        (code, child.output())
+        code
     }
 }
 

@@ -1,15 +1,22 @@
 //! Test harness: the real API and workers on port 0, against a fresh MariaDB database and a fresh
 //! Redis namespace per test, all removed again when the test ends (even when it fails); helpers
 //! that speak the run protocol (`client`); and valid records of every entity (`fixtures`).
+//! For tests of the binaries as processes: the built binaries (`binaries`), a stack of them on a
+//! database of the test's own (`stack`), a Redis of its own (`redis_server`), a cuttable relay to
+//! MySQL (`proxy`), and what MySQL must hold after the demo data set's runs (`demo`).
 
+pub mod binaries;
 pub mod child;
 mod client;
+pub mod demo;
 pub mod fixtures;
 /// The dashboard's helpers: its seeded runs, a signed-in client.
 pub mod ops;
 pub mod proxy;
+pub mod redis_server;
 pub mod scrape;
 pub mod scratch;
+pub mod stack;
 
 pub use client::Refused;
 pub use fixtures::{campaign, contract, influencer, influencers};

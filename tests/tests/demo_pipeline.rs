@@ -3,59 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use e2e::demo::{after_day, assert_mysql_holds, canonical, Holdings};
 use e2e::{TestApp, INGEST_TOKEN};
 use extractor::{ApiClient, Day, DemoDataset, DemoSize, RunReport, SyncOptions};
-use futures::future::BoxFuture;
-use records::{Entity, EntityVisitor, Record, RunMode};
-use serde_json::Value;
-use sqlx::MySqlPool;
-use store::read_back::all_records;
-
-/// Each record by key as MySQL should hold it after a run of it: its canonical form, or `None`
-/// when the API rejects it.
-struct Canonical(Box<dyn Iterator<Item = Value> + Send>);
-
-impl EntityVisitor for Canonical {
-    type Output = BTreeMap<i64, Option<Value>>;
-
-    fn visit<R: Record>(self) -> Self::Output {
-        self.0
-            .map(|sent| {
-                let key = sent["erp_id"].as_i64().expect("demo records have keys");
-                let parsed = serde_json::from_value::<R::Wire>(sent)
-                    .ok()
-                    .and_then(|wire| R::parse(wire).ok());
-                let canonical = parsed.map(|r| serde_json::to_value(r.to_wire()).unwrap());
-                (key, canonical)
-            })
-            .collect()
-    }
-}
-
-/// What MySQL holds of an entity, by key, in the canonical form.
-struct Stored<'a>(&'a MySqlPool);
-
-impl<'a> EntityVisitor for Stored<'a> {
-    type Output = BoxFuture<'a, BTreeMap<i64, Value>>;
-
-    fn visit<R: Record>(self) -> Self::Output {
-        Box::pin(async move {
-            let rows = all_records::<R>(self.0)
-                .await
-                .expect("the records read back");
-            rows.into_iter()
-                .map(|wire| {
-                    let json = serde_json::to_value(wire).unwrap();
-                    (json["erp_id"].as_i64().unwrap(), json)
-                })
-                .collect()
-        })
-    }
-}
-
-fn canonical(dataset: DemoDataset, entity: Entity) -> BTreeMap<i64, Option<Value>> {
-    entity.dispatch(Canonical(dataset.records_json(entity)))
-}
+use records::{Entity, RunMode};
 
 /// Full runs of every entity of `dataset`, in the registry's order; each must complete.
 async fn sync_day(app: &TestApp, dataset: DemoDataset) -> BTreeMap<Entity, RunReport> {
@@ -84,27 +35,9 @@ async fn sync_day(app: &TestApp, dataset: DemoDataset) -> BTreeMap<Entity, RunRe
     reports
 }
 
-/// MySQL holds `expected` of every entity, exactly.
-async fn assert_mysql_holds(app: &TestApp, expected: &BTreeMap<Entity, BTreeMap<i64, Value>>) {
-    for (entity, expected) in expected {
-        let stored = entity.dispatch(Stored(&app.pool)).await;
-        assert_eq!(stored.len(), expected.len(), "{entity}");
-        assert!(&stored == expected, "{entity} differ from the demo's");
-    }
-}
-
 /// Day one's records: every one is valid.
-fn day_one_expected(dataset: DemoDataset) -> BTreeMap<Entity, BTreeMap<i64, Value>> {
-    Entity::ALL
-        .into_iter()
-        .map(|entity| {
-            let records = canonical(dataset, entity)
-                .into_iter()
-                .map(|(key, record)| (key, record.expect("day one's records are valid")))
-                .collect();
-            (entity, records)
-        })
-        .collect()
+fn day_one_expected(dataset: DemoDataset) -> Holdings {
+    after_day(&BTreeMap::new(), dataset)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,7 +52,7 @@ async fn a_demo_full_run_loads_exactly_the_demo_records_and_running_it_again_cha
         assert_eq!(report.new, Some(report.loaded), "{report}");
     }
     let expected = day_one_expected(day_one);
-    assert_mysql_holds(&app, &expected).await;
+    assert_mysql_holds(&app.pool, &expected).await;
 
     let again = sync_day(&app, day_one).await;
     for report in again.values() {
@@ -127,7 +60,7 @@ async fn a_demo_full_run_loads_exactly_the_demo_records_and_running_it_again_cha
         assert_eq!((report.new, report.changed), (Some(0), Some(0)), "{report}");
         assert_eq!(report.unchanged, Some(report.loaded), "{report}");
     }
-    assert_mysql_holds(&app, &expected).await;
+    assert_mysql_holds(&app.pool, &expected).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,24 +76,16 @@ async fn after_day_one_and_the_next_day_mysql_holds_the_next_day_and_keeps_what_
     let next_day = DemoDataset::new(size, Day::Next);
     let reports = sync_day(&app, next_day).await;
 
-    let before = day_one_expected(day_one);
-    let mut expected = BTreeMap::new();
     for entity in Entity::ALL {
         let next = canonical(next_day, entity);
         let rejected = next.values().filter(|record| record.is_none()).count() as u64;
         let report = &reports[&entity];
         assert_eq!(report.rejected, rejected, "{report}");
         assert!(report.swept > 0, "the next day deletes records: {report}");
-        // A record the API rejects leaves MySQL as it was: the key is never swept, and a key
-        // that was not there is not added.
-        let holds = next
-            .into_iter()
-            .filter_map(|(key, record)| {
-                Some((key, record.or_else(|| before[&entity].get(&key).cloned())?))
-            })
-            .collect();
-        expected.insert(entity, holds);
     }
+    // A record the API rejects leaves MySQL as it was: the key is never swept, and a key that
+    // was not there is not added.
+    let expected = after_day(&day_one_expected(day_one), next_day);
     assert_eq!(
         (
             reports[&Entity::Influencers].rejected,
@@ -174,5 +99,5 @@ async fn after_day_one_and_the_next_day_mysql_holds_the_next_day_and_keeps_what_
         printed.contains("currency \"R$\" is not an ISO 4217 currency code"),
         "{printed}"
     );
-    assert_mysql_holds(&app, &expected).await;
+    assert_mysql_holds(&app.pool, &expected).await;
 }

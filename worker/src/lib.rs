@@ -6,6 +6,7 @@ pub mod config;
 pub mod events;
 pub mod http;
 pub mod isolate;
+pub mod lost_jobs;
 pub mod run_watch;
 pub mod service;
 pub mod settings;

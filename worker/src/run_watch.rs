@@ -1,5 +1,6 @@
 //! The run watch: moves closing runs on once their last job is applied, keeps every sweeping run's
-//! sweep queued, and fails runs abandoned without progress.
+//! sweep queued, fails closing runs whose jobs the queue lost, and fails runs abandoned without
+//! progress.
 //! One cheap query a tick replaces a status read after every job (a statement per 100 records).
 
 use std::time::Duration;
@@ -7,10 +8,12 @@ use std::time::Duration;
 use apalis::prelude::BoxDynError;
 use sqlx::MySqlPool;
 
-use queue::{enqueue_sweep, SweepRunStorage};
+use queue::{enqueue_sweep, ApplyBatchStorage, SweepRunStorage};
 use records::RunStatus;
 use store::lifecycle::{advance_closing_run, fail_abandoned_runs, Advance};
 use store::runs::closing_or_sweeping_runs;
+
+use crate::lost_jobs::{fail_runs_with_lost_jobs, LOOK_FOR_LOST_JOBS_EVERY};
 
 /// How long a finished run may wait before it is seen: the end-to-end latency this adds.
 pub const LOOK_AT_RUNS_EVERY: Duration = Duration::from_millis(100);
@@ -52,11 +55,19 @@ pub async fn advance_runs(
 /// How often runs without progress are looked for; the idle limit itself is hours.
 pub const LOOK_FOR_ABANDONED_EVERY: Duration = Duration::from_secs(30);
 
-/// Runs [`advance_runs`] every [`LOOK_AT_RUNS_EVERY`] and fails abandoned runs every
-/// [`LOOK_FOR_ABANDONED_EVERY`], for ever; errors are logged and tried again.
-pub async fn watch_runs(pool: MySqlPool, sweeps: SweepRunStorage, idle_limit: Duration) {
+/// Runs [`advance_runs`] every [`LOOK_AT_RUNS_EVERY`], fails closing runs whose jobs were lost
+/// every [`LOOK_FOR_LOST_JOBS_EVERY`] and abandoned runs every [`LOOK_FOR_ABANDONED_EVERY`], for
+/// ever; errors are logged and tried again.
+pub async fn watch_runs(
+    pool: MySqlPool,
+    applies: ApplyBatchStorage,
+    sweeps: SweepRunStorage,
+    idle_limit: Duration,
+) {
     let mut ticks = tokio::time::interval(LOOK_AT_RUNS_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut lost = tokio::time::interval(LOOK_FOR_LOST_JOBS_EVERY);
+    lost.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut abandoned = tokio::time::interval(LOOK_FOR_ABANDONED_EVERY);
     abandoned.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -64,6 +75,11 @@ pub async fn watch_runs(pool: MySqlPool, sweeps: SweepRunStorage, idle_limit: Du
             _ = ticks.tick() => {
                 if let Err(e) = advance_runs(&pool, &sweeps).await {
                     tracing::warn!(error = %e, "moving runs on failed; trying again");
+                }
+            }
+            _ = lost.tick() => {
+                if let Err(e) = fail_runs_with_lost_jobs(&pool, &applies).await {
+                    tracing::warn!(error = %e, "looking for lost jobs failed; trying again");
                 }
             }
             _ = abandoned.tick() => {

@@ -97,6 +97,7 @@ pub async fn run_workers(
     let stop = CancellationToken::new();
     let run_watch = tokio::spawn(watch_runs(
         deps.pool.clone(),
+        applies.clone(),
         deps.sweeps.clone(),
         settings.run_idle_limit,
     ));

@@ -6,6 +6,7 @@ use records::RunMode;
 use startup::{CommonArgs, ShutdownArgs};
 
 use super::EntityChoice;
+use crate::client::DEFAULT_ATTEMPTS;
 use crate::demo::{Day, DemoSize};
 use crate::mssql::ErpArgs;
 use crate::settings::ApiArgs;
@@ -86,8 +87,9 @@ pub struct RunArgs {
     /// Batches in flight at once.
     #[arg(long, value_name = "BATCHES", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
-    /// Attempts of each request before giving up (retries on timeouts, 429 and 5xx only).
-    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
+    /// Attempts of each request before giving up (retries on timeouts, 429 and 5xx only); the
+    /// default rides out one to two minutes of an unavailable API, MySQL or Redis.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_ATTEMPTS as u32, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub attempts: u32,
     /// Seconds to wait for a run's outcome after its end is declared.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600)]

@@ -28,10 +28,15 @@ pub struct RetryPolicy {
     pub request_timeout: Duration,
 }
 
+/// Attempts of a request by default: with delays from 0.2 s doubling up to 10 s (each up to twice
+/// that with jitter), 12 ride out one to two minutes of an unavailable API, MySQL or Redis — a
+/// restart, a failover — where 6 gave up after 6 to 12 s, leaving a run it could not abort either.
+pub const DEFAULT_ATTEMPTS: usize = 12;
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            max_attempts: 6,
+            max_attempts: DEFAULT_ATTEMPTS,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(10),
             request_timeout: Duration::from_mins(1),
