@@ -17,6 +17,7 @@ pub fn signal() -> impl Future<Output = &'static str> {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Kind {
     Interrupt,
     Terminate,
