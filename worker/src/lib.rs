@@ -7,6 +7,7 @@ pub mod events;
 pub mod http;
 pub mod isolate;
 pub mod lost_jobs;
+pub mod repeated_failure;
 pub mod run_watch;
 pub mod service;
 pub mod settings;

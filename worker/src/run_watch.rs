@@ -14,6 +14,7 @@ use store::lifecycle::{advance_closing_run, fail_abandoned_runs, Advance};
 use store::runs::closing_or_sweeping_runs;
 
 use crate::lost_jobs::{fail_runs_with_lost_jobs, LOOK_FOR_LOST_JOBS_EVERY};
+use crate::repeated_failure::RepeatedFailure;
 
 /// How long a finished run may wait before it is seen: the end-to-end latency this adds.
 pub const LOOK_AT_RUNS_EVERY: Duration = Duration::from_millis(100);
@@ -57,7 +58,7 @@ pub const LOOK_FOR_ABANDONED_EVERY: Duration = Duration::from_secs(30);
 
 /// Runs [`advance_runs`] every [`LOOK_AT_RUNS_EVERY`], fails closing runs whose jobs were lost
 /// every [`LOOK_FOR_LOST_JOBS_EVERY`] and abandoned runs every [`LOOK_FOR_ABANDONED_EVERY`], for
-/// ever; errors are logged and tried again.
+/// ever; errors are tried again on the next tick and logged as [`RepeatedFailure`] says.
 pub async fn watch_runs(
     pool: MySqlPool,
     applies: ApplyBatchStorage,
@@ -70,22 +71,17 @@ pub async fn watch_runs(
     lost.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut abandoned = tokio::time::interval(LOOK_FOR_ABANDONED_EVERY);
     abandoned.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut advancing = RepeatedFailure::new("moving runs on");
+    let mut looking_for_lost = RepeatedFailure::new("looking for lost jobs");
+    let mut looking_for_abandoned = RepeatedFailure::new("looking for abandoned runs");
     loop {
         tokio::select! {
-            _ = ticks.tick() => {
-                if let Err(e) = advance_runs(&pool, &sweeps).await {
-                    tracing::warn!(error = %e, "moving runs on failed; trying again");
-                }
-            }
+            _ = ticks.tick() => advancing.record(&advance_runs(&pool, &sweeps).await),
             _ = lost.tick() => {
-                if let Err(e) = fail_runs_with_lost_jobs(&pool, &applies).await {
-                    tracing::warn!(error = %e, "looking for lost jobs failed; trying again");
-                }
+                looking_for_lost.record(&fail_runs_with_lost_jobs(&pool, &applies).await);
             }
             _ = abandoned.tick() => {
-                if let Err(e) = fail_abandoned_runs(&pool, idle_limit, None).await {
-                    tracing::warn!(error = %e, "looking for abandoned runs failed; trying again");
-                }
+                looking_for_abandoned.record(&fail_abandoned_runs(&pool, idle_limit, None).await);
             }
         }
     }

@@ -40,6 +40,12 @@ async fn mysql_unreachable_for_30_seconds_mid_run_holds_the_work_and_the_run_com
         logs.contains("holding it and trying again"),
         "the workers held their jobs:\n{logs}"
     );
+    // Each worker's run watch fails 10 times a second meanwhile; it says so once, then every 30 s.
+    let warnings = logs.matches("moving runs on failed").count();
+    assert!(
+        (1..=2 * 3).contains(&warnings),
+        "{warnings} warnings of the run watches for a {OUTAGE:?} outage:\n{logs}"
+    );
     relay.restore();
 
     let code = extractor.finish(RUN_LIMIT).await;
