@@ -8,7 +8,7 @@
 # whole schemathesis run is killed after FUZZ_TIME_LIMIT seconds.
 #
 #   scripts/check-api-fuzz.sh                 (from scripts/test.sh)
-#   FUZZ_EXAMPLES=200 scripts/check-api-fuzz.sh   (a longer hunt)
+#   FUZZ_EXAMPLES=1000 FUZZ_TIME_LIMIT=580 scripts/check-api-fuzz.sh   (a longer hunt)
 #
 # Installs schemathesis (PyPI, pinned) into target/fuzz-venv on first use; builds the debug
 # binaries. Its report and the binaries' logs stay in target/api-fuzz/. Exit status: schemathesis's.
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.." || exit 1
 VENV=target/fuzz-venv
 OUT=target/api-fuzz
 PY_REQUIREMENTS="schemathesis==4.32.5"
-EXAMPLES=${FUZZ_EXAMPLES:-40}
+EXAMPLES=${FUZZ_EXAMPLES:-100}
 TIME_LIMIT=${FUZZ_TIME_LIMIT:-240}
 REQUEST_TIMEOUT=${FUZZ_REQUEST_TIMEOUT:-10}
 MYSQL_SERVER=${DIS_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306}
