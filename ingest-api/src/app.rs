@@ -109,6 +109,8 @@ pub fn v1_paths() -> Vec<String> {
         .collect()
 }
 
+/// Everything the API serves: the documented routes (the two lists above), and the dashboard and
+/// the document's page, which alone are not in the document.
 pub fn router(state: AppState, settings: &Settings) -> Router {
     let max_body_bytes = settings.max_body_bytes;
     let ops = OpsState::new(state.clone(), &settings.ops, &settings.redis.namespace);
