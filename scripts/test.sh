@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command of the README and of CI: services up, then format, lints, the bench harness on
-# a small size, the deployment checks, and every test (unit, wiremock, and end-to-end against real
-# MariaDB and Redis).
+# a small size, the deployment checks, schemathesis against the running API's OpenAPI document,
+# and every test (unit, wiremock, and end-to-end against real MariaDB and Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-services.sh
@@ -18,6 +18,9 @@ cargo run --locked -q -p bench -- --smoke --records 2000 --memory-rows 20000
 echo "== deployment files (scripts/check-deploy.sh: no Docker engine or cluster needed)"
 deploy_status=0
 bash scripts/check-deploy.sh || deploy_status=$?
+echo "== API fuzz (scripts/check-api-fuzz.sh: schemathesis against /openapi.json of the running API)"
+fuzz_status=0
+bash scripts/check-api-fuzz.sh || fuzz_status=$?
 echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -27,4 +30,5 @@ cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "%d passed, %d failed\n", p, f }' "$log"
 [ "$status" -ne 0 ] || status=$deploy_status
+[ "$status" -ne 0 ] || status=$fuzz_status
 exit "$status"

@@ -6,11 +6,14 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::response::Response;
-use axum::routing::{get, post, put, MethodRouter};
+use axum::routing::get;
 use axum::Router;
 use sqlx::MySqlPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use queue::{apply_batch_storage, sweep_run_storage, ApplyBatchStorage, SweepRunStorage};
 
@@ -58,51 +61,69 @@ impl AppState {
     }
 }
 
-/// The `/v1` routes, each path with its methods. Their handlers reach the state only through an
-/// extractor that checks the caller's scope (see [`crate::auth`]).
-fn v1_routes() -> Vec<(&'static str, MethodRouter<V1State>)> {
+/// Where the run protocol's routes live.
+pub const V1: &str = "/v1";
+
+/// The `/v1` routes with their operations in the OpenAPI document, from one list. Their handlers
+/// reach the state only through an extractor that checks the caller's scope (see
+/// [`crate::auth`]).
+fn v1_api() -> OpenApiRouter<V1State> {
     use routes::{batches, dead_letters, runs, sweep};
-    vec![
-        ("/runs", post(runs::create_run).get(runs::list_runs)),
-        ("/runs/{run_id}", get(runs::get_run)),
-        ("/runs/{run_id}/batches/{seq}", put(batches::put_batch)),
-        ("/runs/{run_id}/complete", post(runs::complete_run)),
-        ("/runs/{run_id}/abort", post(runs::abort_run)),
-        ("/runs/{run_id}/rejected", get(runs::rejected_records)),
-        ("/runs/{run_id}/sweep-plan", get(sweep::sweep_plan)),
-        ("/runs/{run_id}/sweep/approve", post(sweep::approve_sweep)),
-        ("/runs/{run_id}/sweep/undo", post(sweep::undo)),
-        ("/dead-letters", get(dead_letters::list)),
-        ("/dead-letters/{id}/replay", post(dead_letters::replay)),
-    ]
+    OpenApiRouter::new()
+        .routes(routes!(runs::create_run, runs::list_runs))
+        .routes(routes!(runs::get_run))
+        .routes(routes!(batches::put_batch))
+        .routes(routes!(runs::complete_run))
+        .routes(routes!(runs::abort_run))
+        .routes(routes!(runs::rejected_records))
+        .routes(routes!(sweep::sweep_plan))
+        .routes(routes!(sweep::approve_sweep))
+        .routes(routes!(sweep::undo))
+        .routes(routes!(dead_letters::list))
+        .routes(routes!(dead_letters::replay))
+}
+
+/// The routes open to everyone, with their operations: probes, metrics, the document itself.
+fn public_api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(routes::health::healthz))
+        .routes(routes!(routes::health::readyz))
+        .routes(routes!(crate::metrics::metrics))
+        .routes(routes!(crate::openapi::openapi_json))
+}
+
+/// The operations of the `/v1` routes (paths relative to [`V1`]) and of the public ones, for
+/// [`crate::openapi::document`].
+pub(crate) fn api_documents() -> (OpenApi, OpenApi) {
+    (v1_api().into_openapi(), public_api().into_openapi())
 }
 
 /// Every `/v1` path the API serves, for the test that checks each route's scope.
 pub fn v1_paths() -> Vec<String> {
-    v1_routes()
-        .into_iter()
-        .map(|(path, _)| format!("/v1{path}"))
+    v1_api()
+        .into_openapi()
+        .paths
+        .paths
+        .into_keys()
+        .map(|path| format!("{V1}{path}"))
         .collect()
 }
 
+/// Everything the API serves: the documented routes (the two lists above), and the dashboard and
+/// the document's page, which alone are not in the document.
 pub fn router(state: AppState, settings: &Settings) -> Router {
     let max_body_bytes = settings.max_body_bytes;
     let ops = OpsState::new(state.clone(), &settings.ops, &settings.redis.namespace);
-    let v1 = v1_routes()
-        .into_iter()
-        .fold(Router::new(), |router, (path, methods)| {
-            router.route(path, methods)
-        })
-        .with_state(V1State::new(state.clone(), max_body_bytes));
-    let public = Router::new()
-        .route("/healthz", get(routes::health::healthz))
-        .route("/readyz", get(routes::health::readyz))
-        .route("/metrics", get(crate::metrics::metrics))
-        .with_state(state);
+    let (v1, _) = v1_api().split_for_parts();
+    let (public, _) = public_api().split_for_parts();
     Router::new()
-        .nest("/v1", v1)
+        .nest(
+            V1,
+            v1.with_state(V1State::new(state.clone(), max_body_bytes)),
+        )
         .nest("/ops", crate::ops::routes(ops))
-        .merge(public)
+        .merge(public.with_state(state))
+        .merge(crate::openapi::docs_page())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))

@@ -11,10 +11,15 @@ use store::runs::RunHead;
 
 use crate::error::ApiError;
 
-#[derive(Deserialize)]
+/// `PUT /v1/runs/{run_id}/batches/{seq}`: a batch of records of the run's entity, each in the
+/// entity's wire form (an object, its fields named as the entity's MySQL columns, `erp_id` and
+/// `source_updated_at` always among them). Each record is checked on its own: one that is not
+/// valid, or not an object at all, is rejected and listed in the answer; the batch is taken.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BatchBody<'a> {
+pub struct BatchBody<'a> {
     #[serde(borrow)]
+    #[schema(value_type = Vec<serde_json::Value>)]
     records: Vec<&'a RawValue>,
 }
 

@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod intake;
 pub mod metrics;
+pub mod openapi;
 pub mod ops;
 pub mod routes;
 pub mod settings;

@@ -24,7 +24,20 @@ use store::ops::gauges::{runs_by_status, RunsInStatus};
 use crate::app::AppState;
 use crate::events::RequestServed;
 
-/// `GET /metrics`: the gauges read now, then every series of this process.
+/// Prometheus metrics
+///
+/// The gauges read now (queues, runs, dead letters), then every series of this process.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "service",
+    responses((
+        status = 200,
+        description = "Prometheus's text format: this process's series, and gauges of the queues, runs and dead letters",
+        content_type = "text/plain; version=0.0.4",
+        body = String
+    ))
+)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     read_gauges(&state).await;
     ([(CONTENT_TYPE, m::CONTENT_TYPE)], m::render()).into_response()

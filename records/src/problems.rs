@@ -4,6 +4,7 @@ use serde::Serialize;
 
 /// One thing wrong with one field of a record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldProblem {
     pub field: String,
     pub message: String,
@@ -11,6 +12,7 @@ pub struct FieldProblem {
 
 /// Every problem found in a record; empty means the record is valid.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct RecordProblems(Vec<FieldProblem>);
 

@@ -134,6 +134,25 @@ impl std::str::FromStr for Entity {
     }
 }
 
+/// Its name, one of the list's (written by hand: utoipa's derive does not see the names the
+/// registry's macro gives the variants).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Entity {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(Entity::ALL.map(Entity::as_str)))
+            .description(Some(
+                "An entity dis-sync mirrors: one ERP table, one MySQL table, one kind of run",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Entity {}
+
 /// Stored as text in `sync_runs` and `rejected_records`; read back through this.
 impl TryFrom<String> for Entity {
     type Error = String;

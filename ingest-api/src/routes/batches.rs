@@ -8,17 +8,19 @@ use axum::response::{IntoResponse, Response};
 use futures::stream;
 use sha2::{Digest, Sha256};
 
-use records::api::ErrorCode;
+use records::api::{BatchReceipt, ErrorBody, ErrorCode};
 use records::RunStatus;
 use store::batches::{file_pending_batch, find_batch, mark_batch_enqueued, StoredBatch};
 use store::runs::{get_run_head, RunHead};
 
 use super::runs::advance_and_follow_up;
+use super::RunId;
 use crate::app::AppState;
 use crate::auth::{BodyLimit, Ingest};
 use crate::error::{ApiError, ApiPath};
 use crate::events::BatchReceived;
-use crate::intake::{take_in, Intake};
+use crate::intake::{take_in, BatchBody, Intake};
+use crate::openapi::{BadRequest, Forbidden, Internal, PayloadTooLarge, Unauthorized, Unavailable};
 
 fn stored_answer(stored: &StoredBatch) -> Response {
     (
@@ -44,8 +46,35 @@ fn check_accepting(run: &RunHead, seq: i64) -> Result<(), ApiError> {
     }
 }
 
-/// Files, enqueues and acknowledges a batch. Safe to repeat: the same body answers the same, and a
-/// batch whose enqueue failed half-way is enqueued again (the queue drops jobs it already holds).
+/// Send one batch of a run's records
+///
+/// Checks each record, queues the valid ones in jobs of at most 100, and answers what became of
+/// each. Safe to repeat: the same body answers the same. A `closing` run still takes the batches
+/// its declared end counts.
+#[utoipa::path(
+    put,
+    path = "/runs/{run_id}/batches/{seq}",
+    tag = "runs",
+    security(("ingest_key" = [])),
+    params(
+        RunId,
+        ("seq" = i64, Path, minimum = 1, description = "The batch's number in its run, from 1"),
+    ),
+    request_body = BatchBody,
+    responses(
+        (status = 202, description = "The batch is taken: its valid records are queued, the others listed", body = BatchReceipt),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No run has this id (code `not_found`)", body = ErrorBody),
+        (status = 409, description = "This batch number was received with another body (code `batch_conflict`), or the run takes no more batches, or not this number (code `run_not_accepting`)", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+    )
+)]
+// Files, enqueues and acknowledges the batch. A batch whose enqueue failed half-way is enqueued
+// again (the queue drops jobs it already holds).
 #[tracing::instrument(skip_all, fields(run_id = run_id, seq = seq))]
 pub async fn put_batch(
     Ingest { app, .. }: Ingest,

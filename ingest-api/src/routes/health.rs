@@ -8,14 +8,29 @@ use records::api::{Health, Readiness};
 
 use crate::app::AppState;
 
-/// The process is up.
+/// Liveness: the process is up
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "service",
+    responses((status = 200, description = "The process is up", body = Health))
+)]
 pub async fn healthz() -> Json<Health> {
     Json(Health {
         status: "ok".into(),
     })
 }
 
-/// MySQL and Redis both answer: the API can take work.
+/// Readiness: MySQL and Redis both answer
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "service",
+    responses(
+        (status = 200, description = "MySQL and Redis both answer", body = Readiness),
+        (status = 503, description = "MySQL or Redis does not answer; the body says which", body = Readiness),
+    )
+)]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let mysql = store::ping(&state.pool).await;
     let redis = queue::ping(&mut state.redis.clone()).await;

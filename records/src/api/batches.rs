@@ -7,6 +7,7 @@ use crate::{Entity, RecordProblems};
 /// `PUT /v1/runs/{run_id}/batches/{seq}`: what became of a batch. Stored with the batch, so the
 /// same request answers the same.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchReceipt {
     pub run_id: i64,
     pub seq: u64,
@@ -21,6 +22,7 @@ pub struct BatchReceipt {
 
 /// Why one record of a batch was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordError {
     /// Position of the record in its batch, from 0.
     pub index: u32,
@@ -45,6 +47,7 @@ impl std::fmt::Display for RecordError {
 
 /// Where a record was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum RejectionStage {
     /// By the API, before it was queued.
@@ -72,6 +75,7 @@ impl RejectionStage {
 
 /// `GET /v1/runs/{run_id}/rejected`: a record refused in a run, with its reasons and as it came.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RejectedRecord {
     pub id: i64,
     pub run_id: i64,

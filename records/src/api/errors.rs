@@ -4,11 +4,13 @@ use serde::{Deserialize, Serialize};
 
 /// What every refusal of the API carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     /// For people: what is wrong and, when it can, what to do about it.
@@ -28,6 +30,7 @@ impl ErrorBody {
 
 /// Every code the API sends, each with the HTTP status it goes with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// No token, an unknown one, or not `Bearer <token>`.

@@ -7,6 +7,7 @@ use crate::{Entity, RunMode, RunStatus};
 
 /// `POST /v1/runs`: open a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewRun {
     pub entity: Entity,
@@ -15,15 +16,23 @@ pub struct NewRun {
 
 /// `POST /v1/runs/{run_id}/complete`: the run's declared end, what the client sent in all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeclaredEnd {
+    /// Batches sent, numbered 1 to this.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    #[serde(deserialize_with = "super::whole::i64")]
     pub batches: i64,
+    /// Records sent in those batches, valid or not.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    #[serde(deserialize_with = "super::whole::i64")]
     pub records: i64,
 }
 
 /// A run as operators and integrators see it (`GET /v1/runs/{run_id}`, and the answer of every
 /// request that changes a run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunView {
     pub run_id: i64,
     pub entity: Entity,
@@ -62,8 +71,11 @@ pub struct RunView {
     /// Rows this run's sweep deleted.
     pub swept_rows: i64,
     /// MySQL's clock, UTC.
+    #[cfg_attr(feature = "openapi", schema(value_type = super::Timestamp))]
     pub created_at: NaiveDateTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = super::Timestamp))]
     pub updated_at: NaiveDateTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<super::Timestamp>))]
     pub finished_at: Option<NaiveDateTime>,
 }
 
