@@ -11,7 +11,9 @@ use sqlx::MySqlPool;
 
 use crate::columns::stored_column_list;
 use crate::runs::{get_run, transition};
-use plan::{bind_candidates, count_candidates, exceeds_share, CANDIDATE_CONDITION};
+use plan::{
+    bind_candidates, count_candidates, exceeds_share, CANDIDATE_CONDITION, UNSEEN_AND_UNCHANGED,
+};
 use records::api::RunView;
 use records::{Entity, RunMode, RunStatus};
 
@@ -189,12 +191,29 @@ struct Chunk {
 
 /// Copies up to one chunk of candidates above `after` to the audit table and deletes them, in one
 /// transaction. `None` when there is nothing left, or the run stopped sweeping.
+///
+/// The chunk's keys are found by a plain read, and only they are locked, by key: a locking read
+/// that walked the table would lock every row it passed (REPEATABLE READ keeps its locks on the
+/// rows the condition rejects), blocking the upserts of incremental runs for seconds on a large
+/// table and deadlocking with them. Under the lock each row is checked again, since an
+/// incremental run may have changed it since the read.
 async fn delete_chunk(
     pool: &MySqlPool,
     run: &RunView,
     after: i64,
 ) -> Result<Option<Chunk>, sqlx::Error> {
-    let (table, swept) = (run.entity.table(), run.entity.swept_table());
+    let table = run.entity.table();
+    let select = format!(
+        "SELECT t.erp_id FROM {table} t WHERE {CANDIDATE_CONDITION} AND t.erp_id > ? ORDER BY t.erp_id LIMIT ?"
+    );
+    let keys: Vec<i64> = bind_candidates(sqlx::query_scalar(&select), run)
+        .bind(after)
+        .bind(SWEEP_CHUNK)
+        .fetch_all(pool)
+        .await?;
+    let Some(&last_key) = keys.last() else {
+        return Ok(None);
+    };
     let mut tx = pool.begin().await?;
     // Each chunk re-checks, under a lock on the run, that the run is still sweeping: whatever moved
     // it on (an operator, a duplicate delivery that finished it) stops this sweep between chunks.
@@ -206,22 +225,42 @@ async fn delete_chunk(
     if status.as_deref() != Some(RunStatus::Sweeping.as_str()) {
         return Ok(None);
     }
-    let select = format!(
-        "SELECT t.erp_id FROM {table} t WHERE {CANDIDATE_CONDITION} AND t.erp_id > ? ORDER BY t.erp_id LIMIT ? FOR UPDATE"
+    let key_list = |keys: &[i64]| {
+        keys.iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let lock = format!(
+        "SELECT t.erp_id FROM {table} t WHERE t.erp_id IN ({}) AND {UNSEEN_AND_UNCHANGED} ORDER BY t.erp_id FOR UPDATE",
+        key_list(&keys)
     );
-    let keys: Vec<i64> = bind_candidates(sqlx::query_scalar(&select), run)
-        .bind(after)
-        .bind(SWEEP_CHUNK)
+    let still: Vec<i64> = sqlx::query_scalar(&lock)
+        .bind(run.run_id)
+        .bind(run.created_at)
         .fetch_all(&mut *tx)
         .await?;
-    let Some(&last_key) = keys.last() else {
-        return Ok(None);
+    let gone = if still.is_empty() {
+        0
+    } else {
+        delete_audited(&mut tx, run, &key_list(&still)).await?
     };
-    let key_list = keys
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    tx.commit().await?;
+    Ok(Some(Chunk {
+        keys: keys.len() as i64,
+        deleted: gone,
+        last_key,
+    }))
+}
+
+/// Copies the rows `key_list` of the run's entity to its audit table, deletes them, and counts
+/// them in the run: the rows deleted.
+async fn delete_audited(
+    tx: &mut sqlx::MySqlConnection,
+    run: &RunView,
+    key_list: &str,
+) -> Result<i64, sqlx::Error> {
+    let (table, swept) = (run.entity.table(), run.entity.swept_table());
     let columns = stored_column_list(run.entity);
     sqlx::query(&format!(
         "INSERT INTO {swept} (swept_by_run_id, {columns}) SELECT ?, {columns} FROM {table} WHERE erp_id IN ({key_list})"
@@ -238,10 +277,5 @@ async fn delete_chunk(
         .bind(run.run_id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
-    Ok(Some(Chunk {
-        keys: keys.len() as i64,
-        deleted: gone,
-        last_key,
-    }))
+    Ok(gone)
 }

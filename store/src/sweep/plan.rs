@@ -5,11 +5,22 @@ use sqlx::MySqlPool;
 
 use records::api::{RunView, SweepPlan};
 
-/// A row is a candidate when the run did not stamp it, it was not changed in the ERP after the run
-/// began (an incremental run may have brought it meanwhile), and the run did not reject its key
-/// (a rejected key exists in the ERP).
-pub(crate) const CANDIDATE_CONDITION: &str = "NOT (t.last_full_run_id <=> ?) AND t.source_updated_at < ? \
-    AND NOT EXISTS (SELECT 1 FROM rejected_records rr WHERE rr.entity = ? AND rr.run_id = ? AND rr.erp_id = t.erp_id)";
+/// The part of [`CANDIDATE_CONDITION`] that writes can change while a sweep runs: the run did not
+/// stamp the row, and the ERP did not change it after the run began (an incremental run may bring
+/// it meanwhile). Its parameters are the first two of [`bind_candidates`].
+macro_rules! unseen_and_unchanged {
+    () => {
+        "NOT (t.last_full_run_id <=> ?) AND t.source_updated_at < ?"
+    };
+}
+pub(crate) const UNSEEN_AND_UNCHANGED: &str = unseen_and_unchanged!();
+
+/// A row is a candidate when it is unseen and unchanged (above), and the run did not reject its
+/// key (a rejected key exists in the ERP; a sweeping run's rejections no longer change).
+pub(crate) const CANDIDATE_CONDITION: &str = concat!(
+    unseen_and_unchanged!(),
+    " AND NOT EXISTS (SELECT 1 FROM rejected_records rr WHERE rr.entity = ? AND rr.run_id = ? AND rr.erp_id = t.erp_id)"
+);
 
 /// Binds the parameters of [`CANDIDATE_CONDITION`], in order.
 pub(crate) fn bind_candidates<'q, O>(
