@@ -11,6 +11,8 @@
 # the processes ran as 65532 and wrote no file anywhere, and that both stop cleanly on SIGTERM.
 #
 #   scripts/check-bare-dir.sh          (root, or sudo; MariaDB and Redis as for the tests)
+#   scripts/check-bare-dir.sh --debug  the same with the debug binaries: what the test command runs,
+#                                      since a cold release build would take a third of CI's 30 min
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -21,9 +23,15 @@ die() { echo "check-bare-dir: $*" >&2; exit 1; }
 command -v setpriv >/dev/null || die "setpriv (util-linux) is missing"
 
 bash scripts/ensure-services.sh || die "MariaDB or Redis is not available"
-echo "== building the release binaries (a no-op when fresh)"
-cargo build --release --locked -q -p ingest-api -p worker -p extractor || die "cargo build failed"
-built=${CARGO_TARGET_DIR:-target}/release
+profile=release
+[ "${1:-}" = --debug ] && profile=debug
+echo "== building the $profile binaries (a no-op when fresh)"
+if [ "$profile" = release ]; then
+  cargo build --release --locked -q -p ingest-api -p worker -p extractor || die "cargo build failed"
+else
+  cargo build --locked -q -p ingest-api -p worker -p extractor || die "cargo build failed"
+fi
+built=${CARGO_TARGET_DIR:-target}/$profile
 
 # ---- the image, as a directory --------------------------------------------------------------
 root=$(mktemp -d /tmp/dis-bare.XXXXXX)

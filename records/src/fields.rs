@@ -153,12 +153,18 @@ pub mod trusted {
 
     pub fn date(field: &str, value: Option<String>) -> Result<NaiveDate, String> {
         let raw = present(field, value)?;
-        raw.parse().map_err(|e| format!("{field}: {raw:?}: {e}"))
+        // Normalized as `amount` does, so a record read from a job equals the one the API parsed.
+        raw.parse::<Decimal>()
+            .map(Decimal::normalize)
+            .map_err(|e| format!("{field}: {raw:?}: {e}"))
     }
 
     pub fn decimal(field: &str, value: Option<String>) -> Result<Decimal, String> {
         let raw = present(field, value)?;
-        raw.parse().map_err(|e| format!("{field}: {raw:?}: {e}"))
+        // Normalized as `amount` does, so a record read from a job equals the one the API parsed.
+        raw.parse::<Decimal>()
+            .map(Decimal::normalize)
+            .map_err(|e| format!("{field}: {raw:?}: {e}"))
     }
 
     /// A word of a closed set, as the API wrote it.
