@@ -155,7 +155,7 @@ pub mod trusted {
         let raw = present(field, value)?;
         // Normalized as `amount` does, so a record read from a job equals the one the API parsed.
         raw.parse::<Decimal>()
-            .map(Decimal::normalize)
+            .map(|amount| amount.normalize())
             .map_err(|e| format!("{field}: {raw:?}: {e}"))
     }
 
@@ -163,7 +163,7 @@ pub mod trusted {
         let raw = present(field, value)?;
         // Normalized as `amount` does, so a record read from a job equals the one the API parsed.
         raw.parse::<Decimal>()
-            .map(Decimal::normalize)
+            .map(|amount| amount.normalize())
             .map_err(|e| format!("{field}: {raw:?}: {e}"))
     }
 
