@@ -153,10 +153,7 @@ pub mod trusted {
 
     pub fn date(field: &str, value: Option<String>) -> Result<NaiveDate, String> {
         let raw = present(field, value)?;
-        // Normalized as `amount` does, so a record read from a job equals the one the API parsed.
-        raw.parse::<Decimal>()
-            .map(|amount| amount.normalize())
-            .map_err(|e| format!("{field}: {raw:?}: {e}"))
+        raw.parse().map_err(|e| format!("{field}: {raw:?}: {e}"))
     }
 
     pub fn decimal(field: &str, value: Option<String>) -> Result<Decimal, String> {
