@@ -23,25 +23,20 @@ fn process_seconds(pid: &str) -> Option<f64> {
     Some((utime + stime) / TICKS_PER_SECOND)
 }
 
-/// The processes whose command name is one of `names`.
-pub fn pids_of(names: &[&str]) -> Vec<u32> {
+fn seconds_of(names: &[&str]) -> f64 {
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
+        return 0.0;
     };
     entries
         .filter_map(Result::ok)
         .filter_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let pid = entry.file_name().into_string().ok()?;
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-            names.contains(&comm.trim()).then_some(pid)
+            names
+                .contains(&comm.trim())
+                .then(|| process_seconds(&pid))
+                .flatten()
         })
-        .collect()
-}
-
-fn seconds_of(names: &[&str]) -> f64 {
-    pids_of(names)
-        .into_iter()
-        .filter_map(|pid| process_seconds(&pid.to_string()))
         .sum()
 }
 

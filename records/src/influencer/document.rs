@@ -31,11 +31,6 @@ impl Document {
         }
     }
 
-    /// A document [`Document::parse`] accepted before, in the bare form it keeps.
-    pub(crate) fn trusted(bare: String) -> Self {
-        Self(bare)
-    }
-
     pub fn as_str(&self) -> &str {
         &self.0
     }
