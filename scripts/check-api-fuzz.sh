@@ -28,17 +28,9 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 die() { echo "check-api-fuzz: $*" >&2; exit 1; }
 
 # ---- tools ----------------------------------------------------------------------------------------
-if [ ! -f "$VENV/.installed" ] || [ "$(cat "$VENV/.installed")" != "$PY_REQUIREMENTS" ]; then
-    echo "== installing schemathesis into $VENV"
-    if ! python3 -m venv --clear "$VENV" >/dev/null 2>&1; then
-        as_root apt-get install -y -qq python3-venv >/dev/null ||
-            { as_root apt-get update -qq && as_root apt-get install -y -qq python3-venv >/dev/null; }
-        python3 -m venv --clear "$VENV" || die "cannot create a Python venv"
-    fi
-    # shellcheck disable=SC2086
-    "$VENV/bin/pip" install -q --disable-pip-version-check $PY_REQUIREMENTS || die "pip install failed"
-    echo "$PY_REQUIREMENTS" > "$VENV/.installed"
-fi
+# shellcheck source=scripts/python-venv.sh
+source scripts/python-venv.sh
+ensure_venv "$VENV" "$PY_REQUIREMENTS" "schemathesis"
 cargo build --locked -q -p ingest-api -p worker || die "cargo build failed"
 bin=${CARGO_TARGET_DIR:-target}/debug
 

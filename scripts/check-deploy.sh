@@ -32,17 +32,9 @@ if ! command -v kubectl >/dev/null 2>&1; then
         die "kubectl is missing and could not be installed"
 fi
 
-if [ ! -f "$VENV/.installed" ] || [ "$(cat "$VENV/.installed")" != "$PY_REQUIREMENTS" ]; then
-    echo "== installing the Python tools into $VENV"
-    if ! python3 -m venv --clear "$VENV" >/dev/null 2>&1; then
-        as_root apt-get install -y -qq python3-venv >/dev/null ||
-            { as_root apt-get update -qq && as_root apt-get install -y -qq python3-venv >/dev/null; }
-        python3 -m venv --clear "$VENV" || die "cannot create a Python venv"
-    fi
-    # shellcheck disable=SC2086
-    "$VENV/bin/pip" install -q --disable-pip-version-check $PY_REQUIREMENTS || die "pip install failed"
-    echo "$PY_REQUIREMENTS" > "$VENV/.installed"
-fi
+# shellcheck source=scripts/python-venv.sh
+source scripts/python-venv.sh
+ensure_venv "$VENV" "$PY_REQUIREMENTS" "the Python tools"
 
 bash scripts/ensure-promtool.sh || die "promtool is missing and could not be unpacked"
 

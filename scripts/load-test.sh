@@ -40,17 +40,9 @@ echo "== building ingest-api and worker (release; a no-op when fresh)"
 cargo build --release --locked -q -p ingest-api -p worker -p extractor || die "cargo build failed"
 bin=${CARGO_TARGET_DIR:-target}/release
 
-if [ ! -f "$VENV/.installed" ] || [ "$(cat "$VENV/.installed")" != "$PY_REQUIREMENTS" ]; then
-    echo "== installing locust into $VENV"
-    if ! python3 -m venv --clear "$VENV" >/dev/null 2>&1; then
-        as_root apt-get install -y -qq python3-venv >/dev/null ||
-            { as_root apt-get update -qq && as_root apt-get install -y -qq python3-venv >/dev/null; }
-        python3 -m venv --clear "$VENV" || die "cannot create a Python venv"
-    fi
-    # shellcheck disable=SC2086
-    "$VENV/bin/pip" install -q --disable-pip-version-check $PY_REQUIREMENTS || die "pip install failed"
-    echo "$PY_REQUIREMENTS" > "$VENV/.installed"
-fi
+# shellcheck source=scripts/python-venv.sh
+source scripts/python-venv.sh
+ensure_venv "$VENV" "$PY_REQUIREMENTS" "locust"
 PY=$VENV/bin/python
 
 # ---- the stack: a database and a namespace of its own, the API and two workers ----------------
