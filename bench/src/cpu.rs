@@ -23,20 +23,25 @@ fn process_seconds(pid: &str) -> Option<f64> {
     Some((utime + stime) / TICKS_PER_SECOND)
 }
 
-fn seconds_of(names: &[&str]) -> f64 {
+/// The processes whose command name is one of `names`.
+pub fn pids_of(names: &[&str]) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0.0;
+        return Vec::new();
     };
     entries
         .filter_map(Result::ok)
         .filter_map(|entry| {
-            let pid = entry.file_name().into_string().ok()?;
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-            names
-                .contains(&comm.trim())
-                .then(|| process_seconds(&pid))
-                .flatten()
+            names.contains(&comm.trim()).then_some(pid)
         })
+        .collect()
+}
+
+fn seconds_of(names: &[&str]) -> f64 {
+    pids_of(names)
+        .into_iter()
+        .filter_map(|pid| process_seconds(&pid.to_string()))
         .sum()
 }
 

@@ -20,6 +20,7 @@ pub struct Settings {
     pub redis_url: String,
     pub queue_namespace: String,
     pub worker_concurrency: usize,
+    pub jobs_per_transaction: usize,
 }
 
 impl Settings {
@@ -51,13 +52,14 @@ impl Settings {
         }
     }
 
-    fn worker(&self) -> worker::Settings {
+    pub fn worker(&self) -> worker::Settings {
         worker::Settings {
             metrics_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             mysql: self.mysql(),
             migrate: true,
             redis: self.redis(),
             concurrency: self.worker_concurrency,
+            jobs_per_transaction: self.jobs_per_transaction,
             job_attempts: 5,
             sweep_max_share: 0.05,
             run_idle_limit: Duration::from_hours(2),
@@ -85,6 +87,7 @@ impl BenchEnv {
                 .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
             queue_namespace: format!("dis-bench-{}-{stamp}", std::process::id()),
             worker_concurrency: args.concurrency,
+            jobs_per_transaction: args.jobs_per_transaction,
         };
         let (stop_api, stopped) = oneshot::channel::<()>();
         let (address, _) = ingest_api::serve(&settings.api(), async {

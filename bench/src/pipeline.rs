@@ -4,14 +4,18 @@
 use extractor::{sync_entity, ApiClient, RunReport, SyncOptions};
 use records::{Entity, InfluencerWire, RunMode};
 
+use crate::cpu::CpuSeconds;
 use crate::env::{BenchEnv, TOKEN};
 
 pub struct PipelineFigures {
     pub first_rps: f64,
     pub resync_rps: f64,
+    /// CPU spent by each process during the first load, and during the re-sync.
+    pub first_cpu: CpuSeconds,
+    pub resync_cpu: CpuSeconds,
 }
 
-async fn full_run(env: &BenchEnv, records: &[InfluencerWire]) -> anyhow::Result<RunReport> {
+pub async fn full_run(env: &BenchEnv, records: &[InfluencerWire]) -> anyhow::Result<RunReport> {
     let client = ApiClient::new(env.api_url.clone(), TOKEN);
     let options = SyncOptions {
         progress: false,
@@ -44,11 +48,16 @@ pub async fn measure(
     resync: &[InfluencerWire],
 ) -> anyhow::Result<PipelineFigures> {
     env.start_workers().await;
+    let started = CpuSeconds::now();
     let first = full_run(env, day_one).await?;
+    let between = CpuSeconds::now();
     let again = full_run(env, resync).await?;
+    let ended = CpuSeconds::now();
     env.stop_workers().await;
     Ok(PipelineFigures {
         first_rps: first.records_per_second(),
         resync_rps: again.records_per_second(),
+        first_cpu: between.since(started),
+        resync_cpu: ended.since(between),
     })
 }

@@ -12,6 +12,7 @@ use store::apply::apply_job;
 use store::runs::{create_run, get_run_head};
 use store::upserts::{upsert, RunStamp};
 
+use crate::cpu::CpuSeconds;
 use crate::env::BenchEnv;
 use crate::records::{changed_share, parsed, with_changed_share};
 
@@ -24,6 +25,9 @@ pub struct RawFigures {
     /// A first load through the worker's own transaction (progress row, upsert, commit) but no
     /// queue and no API: splits the pipeline's cost between the database side and the rest.
     pub first_via_apply_rps: f64,
+    /// CPU spent by each process during the first load, and during the re-sync.
+    pub first_cpu: CpuSeconds,
+    pub resync_cpu: CpuSeconds,
 }
 
 /// The same statements as the pipeline's, stamp included: a full run writes every row it sees,
@@ -38,8 +42,12 @@ pub async fn measure(
         run_id,
         mode: RunMode::Full,
     };
-    let first = upsert_all(&env.pool, parsed(day_one), connections, full(1)).await?;
-    let again = upsert_all(&env.pool, parsed(resync), connections, full(2)).await?;
+    let (day_one_rows, resync_rows) = (parsed(day_one), parsed(resync));
+    let started = CpuSeconds::now();
+    let first = upsert_all(&env.pool, day_one_rows, connections, full(1)).await?;
+    let between = CpuSeconds::now();
+    let again = upsert_all(&env.pool, resync_rows, connections, full(2)).await?;
+    let ended = CpuSeconds::now();
     let resync_again = with_changed_share(resync, changed_share(day_one, resync));
     let incremental = RunStamp {
         run_id: 3,
@@ -53,6 +61,8 @@ pub async fn measure(
         first_rps: rate(day_one.len(), first),
         resync_rps: rate(resync.len(), again),
         resync_unstamped_rps: rate(day_one.len(), unstamped),
+        first_cpu: between.since(started),
+        resync_cpu: ended.since(between),
     })
 }
 

@@ -13,7 +13,41 @@ pub use settings::{ConnectError, RedisArgs, RedisSettings, DEV_REDIS_URL};
 
 pub use records::job::{ApplyBatch, Records, SweepRun, RECORDS_PER_JOB};
 
+/// The apply queue as the API pushes to it, and as the run watch and the dashboard read it.
 pub type ApplyBatchStorage = RedisStorage<ApplyBatch>;
+
+/// The same queue as the worker takes jobs from it: the payloads undecoded (see [`ApplyPayload`]).
+pub type ApplyPayloadStorage = RedisStorage<ApplyPayload>;
+
+/// An apply job as the worker takes it: the JSON the API pushed, which the worker decodes itself.
+///
+/// apalis decodes a job before any handler sees it, and a job that does not decode fails the
+/// worker's stream: the worker stops, is started again, and is handed the same job 30 s later,
+/// for ever. Taken as raw JSON, a payload that does not decode into typed records reaches the
+/// handler, which dead-letters it with the reason.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct ApplyPayload(Box<serde_json::value::RawValue>);
+
+impl ApplyPayload {
+    /// The job, typed: its records are converted to their types without the business rules,
+    /// which the API ran (see `records::Record::from_trusted_wire`).
+    pub fn decode(&self) -> Result<ApplyBatch, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+
+    /// The payload as pushed, for a dead letter.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// A payload of any JSON text; `None` when it is not JSON (tests push such payloads).
+    pub fn from_json(text: String) -> Option<Self> {
+        serde_json::value::RawValue::from_string(text)
+            .ok()
+            .map(Self)
+    }
+}
 
 /// Name of the apply queue under a namespace; every Redis key of the queue starts with it.
 pub fn apply_queue_name(namespace: &str) -> String {
@@ -51,16 +85,27 @@ const ACKNOWLEDGE_FINISHED_JOBS: bool = true;
 /// without one a queue drops no duplicate at all.
 const IDEMPOTENCY_TTL: Duration = Duration::from_hours(14 * 24);
 
-/// The apply queue in `namespace`.
+/// The apply queue in `namespace`, to push to or read.
 pub fn apply_batch_storage(conn: ConnectionManager, namespace: &str) -> ApplyBatchStorage {
-    let config = Config::default()
+    RedisStorage::new(conn).with_config(apply_queue_config(namespace))
+}
+
+/// The apply queue in `namespace`, to take jobs from.
+pub fn apply_payload_storage(conn: ConnectionManager, namespace: &str) -> ApplyPayloadStorage {
+    RedisStorage::new(conn).with_config(apply_queue_config(namespace))
+}
+
+/// Jobs one fetch takes from the apply queue: one round trip (a script) hands a worker this many.
+const APPLY_FETCH_BATCH: usize = 16;
+
+fn apply_queue_config(namespace: &str) -> Config {
+    Config::default()
         .queue(apply_queue_name(namespace))
         .heartbeat_interval(HEARTBEAT)
         .missed_heartbeats(MISSED_HEARTBEATS)
-        .batch_size(16)
+        .batch_size(APPLY_FETCH_BATCH)
         .persist_results(ACKNOWLEDGE_FINISHED_JOBS)
-        .idempotency_ttl(Some(IDEMPOTENCY_TTL));
-    RedisStorage::new(conn).with_config(config)
+        .idempotency_ttl(Some(IDEMPOTENCY_TTL))
 }
 
 pub type SweepRunStorage = RedisStorage<SweepRun>;

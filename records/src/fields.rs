@@ -126,6 +126,54 @@ pub fn timestamp(raw: &str) -> Result<DateTime<Utc>, String> {
     Ok(parsed)
 }
 
+/// The decoding of a record the API made (see [`crate::Record::from_trusted_wire`]): each field
+/// is converted to its type, and no business rule is checked again.
+pub mod trusted {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use rust_decimal::Decimal;
+
+    use super::ErpId;
+
+    /// A field the API always writes.
+    pub fn present<T>(field: &str, value: Option<T>) -> Result<T, String> {
+        value.ok_or_else(|| format!("{field}: missing"))
+    }
+
+    pub fn erp_id(field: &str, value: Option<i64>) -> Result<ErpId, String> {
+        let raw = present(field, value)?;
+        ErpId::parse(raw).map_err(|e| format!("{field}: {e}"))
+    }
+
+    pub fn timestamp(field: &str, value: Option<String>) -> Result<DateTime<Utc>, String> {
+        let raw = present(field, value)?;
+        DateTime::parse_from_rfc3339(&raw)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| format!("{field}: {raw:?}: {e}"))
+    }
+
+    pub fn date(field: &str, value: Option<String>) -> Result<NaiveDate, String> {
+        let raw = present(field, value)?;
+        raw.parse().map_err(|e| format!("{field}: {raw:?}: {e}"))
+    }
+
+    pub fn decimal(field: &str, value: Option<String>) -> Result<Decimal, String> {
+        let raw = present(field, value)?;
+        // Normalized as `amount` does, so a record read from a job equals the one the API parsed.
+        raw.parse::<Decimal>()
+            .map(|amount| amount.normalize())
+            .map_err(|e| format!("{field}: {raw:?}: {e}"))
+    }
+
+    /// A word of a closed set, as the API wrote it.
+    pub fn word<T>(
+        field: &str,
+        value: Option<String>,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Result<T, String> {
+        parse(&present(field, value)?).map_err(|e| format!("{field}: {e}"))
+    }
+}
+
 pub fn format_timestamp(value: &DateTime<Utc>) -> String {
     value.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }

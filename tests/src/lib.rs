@@ -93,6 +93,7 @@ impl TestSettings {
             migrate: true,
             redis: queue::RedisSettings::new(&self.redis_url, &self.queue_namespace),
             concurrency: self.worker_concurrency,
+            jobs_per_transaction: worker::settings::DEFAULT_JOBS_PER_TRANSACTION as usize,
             job_attempts: 5,
             sweep_max_share: 0.05,
             run_idle_limit: Duration::from_hours(2),

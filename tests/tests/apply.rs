@@ -315,3 +315,151 @@ async fn a_job_waits_out_a_mysql_outage_and_is_applied_once_mysql_is_back() {
         .unwrap();
     assert_eq!(dead_letters, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payload_that_does_not_decode_into_a_job_is_dead_lettered_with_the_reason_and_the_worker_goes_on(
+) {
+    use apalis::prelude::{TaskBuilder, TaskSink};
+    use queue::ApplyPayload;
+
+    let app = TestApp::spawn().await;
+    let conn = queue::connect_redis(&app.settings.redis_url).await.unwrap();
+    let mut queue = queue::apply_payload_storage(conn, &app.settings.queue_namespace);
+    // Made by hand, not by the API: the record's timestamp is no timestamp.
+    let payload = r#"{"run_id":7,"run_nonce":"n0nce","mode":"full","batch_seq":3,"chunk":1,"indices":[0],"records":{"entity":"influencers","records":[{"erp_id":1,"name":"Ana","handle":"ana","email":null,"phone":null,"platform":"instagram","followers":10,"document":"52998224725","city":"Recife","state":"PE","status":"active","source_updated_at":"yesterday"}]}}"#;
+    let task = TaskBuilder::new(ApplyPayload::from_json(payload.to_owned()).unwrap()).build();
+    queue.push_task(task).await.unwrap();
+
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let (key, run_id, error, stored): (String, Option<i64>, String, String) = loop {
+        let letter =
+            sqlx::query_as("SELECT job_key, run_id, last_error, payload FROM dead_letters")
+                .fetch_optional(&app.pool)
+                .await
+                .unwrap();
+        if let Some(letter) = letter {
+            break letter;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the payload was not dead-lettered within 30 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(key, records::job::apply_job_key(7, "n0nce", 3, 1));
+    assert_eq!(run_id, Some(7));
+    assert!(error.contains("does not decode"), "{error}");
+    assert!(
+        error.contains("source_updated_at"),
+        "the reason names the field: {error}"
+    );
+    assert_eq!(stored, payload, "the payload is kept as it was pushed");
+
+    let run = app
+        .full_run(
+            Entity::Influencers,
+            &[vec![influencer(1, "Ana", "2026-11-27T10:00:00Z")]],
+        )
+        .await;
+    assert_eq!(
+        (run.status, run.loaded_records),
+        (records::RunStatus::Completed, 1),
+        "the worker still applies the jobs after it: {run:?}"
+    );
+}
+
+#[tokio::test]
+async fn jobs_applied_together_are_each_counted_once_and_a_group_with_a_job_applied_before_falls_back_to_one_per_transaction(
+) {
+    use worker::group::apply_group;
+
+    let app = TestApp::spawn_without_workers().await;
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Incremental)
+        .await
+        .run_id;
+    let nonce = app.nonce(run_id).await;
+    let jobs: Vec<ApplyBatch> = (0..3)
+        .map(|chunk| {
+            let key = i64::from(chunk) * 10 + 1;
+            job(
+                run_id,
+                &nonce,
+                chunk,
+                &[
+                    influencer(key, "Ana", "2026-11-27T10:00:00Z"),
+                    influencer(key + 1, "Bia", "2026-11-27T10:00:00Z"),
+                ],
+            )
+        })
+        .collect();
+    let together = apply_group(&app.pool, &jobs[..2], quick_retries()).await;
+    assert_eq!(together, vec![JobOutcome::Loaded { records: 2 }; 2]);
+    // A redelivery of the second job with a new one: the group cannot be applied whole.
+    let again = apply_group(&app.pool, &jobs[1..], quick_retries()).await;
+    assert_eq!(
+        again,
+        vec![
+            JobOutcome::AlreadyApplied,
+            JobOutcome::Loaded { records: 2 }
+        ]
+    );
+    let run = app.run(run_id).await;
+    assert_eq!((run.jobs_applied, run.loaded_records), (3, 6));
+    assert_eq!(
+        app.keys(Entity::Influencers).await,
+        vec![1, 2, 11, 12, 21, 22]
+    );
+}
+
+#[tokio::test]
+async fn a_refused_row_in_a_group_is_isolated_and_the_other_jobs_of_the_group_load() {
+    use worker::group::apply_group;
+
+    let app = TestApp::spawn_without_workers().await;
+    sqlx::query("ALTER TABLE influencers ADD CONSTRAINT test_no_blocked_name CHECK (name <> 'Refused By Database')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let run_id = app
+        .create_run(Entity::Influencers, RunMode::Incremental)
+        .await
+        .run_id;
+    let nonce = app.nonce(run_id).await;
+    let good = job(
+        run_id,
+        &nonce,
+        0,
+        &[influencer(1, "Ana", "2026-11-27T10:00:00Z")],
+    );
+    let bad = job(
+        run_id,
+        &nonce,
+        1,
+        &[
+            influencer(2, "Refused By Database", "2026-11-27T10:00:00Z"),
+            influencer(3, "Caio", "2026-11-27T10:00:00Z"),
+        ],
+    );
+    let outcomes = apply_group(&app.pool, &[good, bad], quick_retries()).await;
+    assert_eq!(
+        outcomes,
+        vec![
+            JobOutcome::Loaded { records: 1 },
+            JobOutcome::PartlyLoaded {
+                loaded: 1,
+                rejected: 1
+            }
+        ]
+    );
+    assert_eq!(app.keys(Entity::Influencers).await, vec![1, 3]);
+    let run = app.run(run_id).await;
+    assert_eq!(
+        (
+            run.jobs_applied,
+            run.loaded_records,
+            run.db_rejected_records
+        ),
+        (2, 2, 1)
+    );
+}

@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 use backon::Retryable;
 use sqlx::MySqlPool;
 
-use queue::ApplyBatch;
+use queue::{ApplyBatch, ApplyPayload};
 use store::apply::{apply_job, Applied};
 use store::dead_letters::{insert_dead_letter, NewDeadLetter};
 use store::failure::{classify_sqlx, is_unreachable, FailureKind};
 
 use crate::config::RetryConfig;
-use crate::events::{JobFinished, JobHeld, JobRetried};
+use crate::events::{JobFinished, JobHeld, JobRetried, UndecodableDeadLettered};
 use crate::isolate::isolate_bad_rows;
 
 /// How a job ended. Every job ends in one of these; none ends in silence.
@@ -163,4 +163,74 @@ async fn dead_letter(
         dead_letter_id: id,
         error: last_error.to_owned(),
     })
+}
+
+/// What can still be read of a payload that does not decode: the job's place in its run.
+#[derive(serde::Deserialize)]
+struct Header {
+    run_id: Option<i64>,
+    run_nonce: Option<String>,
+    batch_seq: Option<i64>,
+    chunk: Option<i32>,
+}
+
+/// Dead-letters a payload that does not decode into a job, with the reason, and does not return
+/// until MySQL holds it. Retrying would fail the same way: nothing is written to the records.
+#[tracing::instrument(skip_all)]
+pub async fn dead_letter_undecodable(
+    pool: &MySqlPool,
+    payload: &ApplyPayload,
+    reason: &str,
+    retry: RetryConfig,
+) -> JobOutcome {
+    let header = serde_json::from_str::<Header>(payload.text()).ok();
+    let run_id = header.as_ref().and_then(|h| h.run_id);
+    let key = match header {
+        Some(Header {
+            run_id: Some(run_id),
+            run_nonce: Some(nonce),
+            batch_seq: Some(seq),
+            chunk: Some(chunk),
+        }) => records::job::apply_job_key(run_id, &nonce, seq, chunk),
+        _ => "undecodable".to_owned(),
+    };
+    let last_error = format!("the payload does not decode into a job: {reason}");
+    let mut delay = retry.first_delay;
+    loop {
+        let letter = NewDeadLetter {
+            job_kind: "apply-batch",
+            job_key: &key,
+            run_id,
+            attempts: 1,
+            last_error: &last_error,
+            payload: payload.text(),
+        };
+        match insert_dead_letter(pool, &letter).await {
+            Ok(dead_letter_id) => {
+                let outcome = JobOutcome::DeadLettered {
+                    dead_letter_id,
+                    error: last_error.clone(),
+                };
+                UndecodableDeadLettered {
+                    run_id,
+                    key: &key,
+                    dead_letter_id,
+                    error: &last_error,
+                }
+                .emit();
+                return outcome;
+            }
+            Err(error) => {
+                JobHeld {
+                    run_id: run_id.unwrap_or(0),
+                    key: &key,
+                    error: &error,
+                    delay,
+                }
+                .emit();
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(MAX_HOLD_DELAY);
+            }
+        }
+    }
 }

@@ -99,6 +99,27 @@ impl JobFinished<'_> {
     }
 }
 
+/// A payload that does not decode into a job was dead-lettered, with the reason.
+pub struct UndecodableDeadLettered<'a> {
+    pub run_id: Option<i64>,
+    pub key: &'a str,
+    pub dead_letter_id: i64,
+    pub error: &'a str,
+}
+
+impl UndecodableDeadLettered<'_> {
+    pub fn emit(&self) {
+        tracing::error!(
+            run_id = self.run_id,
+            job = self.key,
+            dead_letter_id = self.dead_letter_id,
+            error = self.error,
+            "job dead-lettered: its payload does not decode"
+        );
+        counter!(m::JOBS_DEAD_LETTERED).increment(1);
+    }
+}
+
 /// A sweep job ended: `outcome` says what it did to the run.
 pub struct SweepFinished<'a> {
     pub run_id: i64,

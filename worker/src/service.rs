@@ -11,15 +11,17 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use sqlx::MySqlPool;
 use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use queue::{
-    apply_batch_storage, sweep_run_storage, ApplyBatch, ApplyBatchStorage, SweepRun,
-    SweepRunStorage,
+    apply_batch_storage, apply_payload_storage, sweep_run_storage, ApplyBatchStorage, ApplyPayload,
+    ApplyPayloadStorage, SweepRun, SweepRunStorage,
 };
 
-use crate::apply::apply_until_recorded;
+use crate::apply::dead_letter_undecodable;
 use crate::config::RetryConfig;
+use crate::group::JobGroups;
 use crate::run_watch::watch_runs;
 use crate::settings::Settings;
 use crate::supervise::{next_instance, supervise, worker_name, Liveness};
@@ -33,11 +35,20 @@ pub struct WorkerDeps {
     pub retry: RetryConfig,
     pub sweeps: SweepRunStorage,
     pub sweep: SweepSettings,
+    /// Where apply jobs wait to be applied several to a transaction.
+    pub groups: JobGroups,
 }
 
 /// Never fails: a job ends applied, partly rejected or dead-lettered, or is held until it can be.
-async fn handle_apply(job: ApplyBatch, deps: Data<Arc<WorkerDeps>>) {
-    apply_until_recorded(&deps.pool, &job, deps.retry).await;
+async fn handle_apply(payload: ApplyPayload, deps: Data<Arc<WorkerDeps>>) {
+    match payload.decode() {
+        Ok(job) => {
+            deps.groups.apply(job).await;
+        }
+        Err(error) => {
+            dead_letter_undecodable(&deps.pool, &payload, &error.to_string(), deps.retry).await;
+        }
+    }
 }
 
 /// Never fails, for the same reason as [`handle_apply`].
@@ -49,7 +60,7 @@ async fn handle_sweep(job: SweepRun, deps: Data<Arc<WorkerDeps>>) {
 /// callers can hold it across `.await` in a `Send` future.
 fn apply_worker(
     name: String,
-    storage: ApplyBatchStorage,
+    storage: ApplyPayloadStorage,
     deps: Arc<WorkerDeps>,
     concurrency: usize,
     stop: CancellationToken,
@@ -92,7 +103,8 @@ pub async fn run_workers(
     settings: &Settings,
     shutdown: impl Future<Output = std::io::Result<()>> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let (deps, applies) = connect(settings).await?;
+    let mut applier_tasks = JoinSet::new();
+    let (deps, applies) = connect(settings, &mut applier_tasks).await?;
     tracing::info!(?settings, "worker starting");
     let stop = CancellationToken::new();
     let run_watch = tokio::spawn(watch_runs(
@@ -102,24 +114,43 @@ pub async fn run_workers(
         settings.run_idle_limit,
     ));
     let vacuum = tokio::spawn(run_vacuum(applies.clone(), deps.sweeps.clone()));
-    let workers = supervised_workers(deps, applies, settings.concurrency.max(1), &stop);
+    // Enough jobs in hand for every applier to fill its transaction.
+    let jobs_at_once = settings.concurrency.max(1) * settings.jobs_per_transaction.max(1);
+    let takes = apply_payload_storage(
+        applies.clone().get_connection().clone(),
+        &settings.redis.namespace,
+    );
+    let workers = supervised_workers(deps, takes, jobs_at_once, &stop);
     let stopped = stop_after(shutdown, workers, &stop, settings.shutdown_timeout).await;
     run_watch.abort();
     vacuum.abort();
+    applier_tasks.abort_all();
     stopped?;
     Ok(())
 }
 
 /// Redis first, then MySQL: a wrong Redis is reported before anything touches MySQL.
-async fn connect(settings: &Settings) -> anyhow::Result<(Arc<WorkerDeps>, ApplyBatchStorage)> {
+async fn connect(
+    settings: &Settings,
+    appliers: &mut JoinSet<()>,
+) -> anyhow::Result<(Arc<WorkerDeps>, ApplyBatchStorage)> {
     let conn = settings.redis.connect().await?;
     let connections = settings.concurrency.max(1) as u32 + 2;
     let schema = store::Schema::from_setting(settings.migrate);
     let pool = store::open(&settings.mysql, connections, schema).await?;
     let namespace = &settings.redis.namespace;
+    let retry = RetryConfig::from_settings(settings);
+    let groups = JobGroups::start(
+        pool.clone(),
+        retry,
+        settings.concurrency,
+        settings.jobs_per_transaction,
+        appliers,
+    );
     let deps = Arc::new(WorkerDeps {
         pool,
-        retry: RetryConfig::from_settings(settings),
+        retry,
+        groups,
         sweeps: sweep_run_storage(conn.clone(), namespace),
         sweep: SweepSettings {
             max_share: settings.sweep_max_share,
@@ -130,10 +161,10 @@ async fn connect(settings: &Settings) -> anyhow::Result<(Arc<WorkerDeps>, ApplyB
 }
 
 /// The apply and sweep workers, each restarted when it fails, until `stop` is cancelled and the
-/// jobs they hold are done.
+/// jobs they hold are done; the apply worker holds up to `concurrency` jobs.
 async fn supervised_workers(
     deps: Arc<WorkerDeps>,
-    applies: ApplyBatchStorage,
+    applies: ApplyPayloadStorage,
     concurrency: usize,
     stop: &CancellationToken,
 ) {

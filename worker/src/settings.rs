@@ -14,6 +14,10 @@ Settings come from the flags, then the environment, then the config file (DIS_CO
 defaults shown. Exit codes: 0 stopped cleanly (SIGTERM or Ctrl-C), 1 a failure while running (a
 dependency unreachable), 2 a setting or argument to fix.";
 
+/// The measured best on the bench (README, Benchmark): past it a group's commit is no longer
+/// what the database spends its time on.
+pub const DEFAULT_JOBS_PER_TRANSACTION: u32 = 8;
+
 /// dis-sync worker: applies queued batches to MySQL and runs reconciliation sweeps.
 #[derive(Parser)]
 #[command(name = "worker", version, args_conflicts_with_subcommands = true, after_help = EXIT_CODES)]
@@ -62,9 +66,13 @@ pub struct WorkArgs {
         default_value = "127.0.0.1:9100"
     )]
     pub metrics_listen: SocketAddr,
-    /// Jobs this process applies at once
+    /// Transactions this process runs at once, each of up to DIS_JOBS_PER_TRANSACTION jobs
     #[arg(long, value_name = "N", env = "DIS_WORKER_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub worker_concurrency: u32,
+    /// Jobs applied together in one transaction, each still its own statement and its own
+    /// progress row; a group that fails is applied again one job per transaction
+    #[arg(long, value_name = "N", env = "DIS_JOBS_PER_TRANSACTION", default_value_t = DEFAULT_JOBS_PER_TRANSACTION, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub jobs_per_transaction: u32,
     /// Attempts of a job, the first included, before it goes to the dead-letter table
     #[arg(long, value_name = "N", env = "DIS_JOB_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub job_attempts: u32,
@@ -122,8 +130,10 @@ pub struct Settings {
     /// Apply migrations on start (`DIS_MIGRATE`); otherwise refuse a schema that is behind.
     pub migrate: bool,
     pub redis: RedisSettings,
-    /// Jobs applied at once.
+    /// Transactions at once.
     pub concurrency: usize,
+    /// Jobs per transaction, at most.
+    pub jobs_per_transaction: usize,
     pub job_attempts: u32,
     pub sweep_max_share: f64,
     pub run_idle_limit: Duration,
@@ -140,6 +150,7 @@ impl Settings {
             migrate: args.start.schema.migrate,
             redis: RedisSettings::from_args(&args.redis, profile)?,
             concurrency: args.work.worker_concurrency as usize,
+            jobs_per_transaction: args.work.jobs_per_transaction as usize,
             job_attempts: args.work.job_attempts,
             sweep_max_share: args.runs.sweep_max_share,
             run_idle_limit: args.runs.run_idle_limit,

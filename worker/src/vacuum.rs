@@ -5,8 +5,6 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use apalis::prelude::BoxDynError;
-use apalis_core::backend::Vacuum;
-
 use apalis_redis::{Config, ConnectionManager};
 use redis::Script;
 
@@ -24,34 +22,56 @@ pub async fn vacuum_finished_jobs(
     sweeps: &SweepRunStorage,
     older_than: Duration,
 ) -> Result<usize, BoxDynError> {
-    let apply_jobs = applies.clone().vacuum_before(older_than).await?;
-    forget_vacuumed(applies.clone().get_connection(), applies.get_config()).await?;
-    let sweep_jobs = sweeps.clone().vacuum_before(older_than).await?;
-    forget_vacuumed(sweeps.clone().get_connection(), sweeps.get_config()).await?;
+    let apply_jobs = vacuum_queue(
+        applies.clone().get_connection(),
+        applies.get_config(),
+        older_than,
+    )
+    .await?;
+    let sweep_jobs = vacuum_queue(
+        sweeps.clone().get_connection(),
+        sweeps.get_config(),
+        older_than,
+    )
+    .await?;
     Ok(apply_jobs + sweep_jobs)
 }
 
-/// apalis's vacuum leaves the ids of the jobs it removed in the queue's set of done jobs.
-static FORGET_VACUUMED: LazyLock<Script> = LazyLock::new(|| {
+/// Walks the queue's set of finished jobs, and removes those done before the cutoff: payload,
+/// metadata and membership. apalis-redis's own `vacuum_before` reads every payload of the queue
+/// (`HGETALL` of the data hash) into the script to find them: with an hour of a night's jobs kept
+/// that is hundreds of megabytes, and Redis answers nobody else for seconds — long enough for
+/// the API's pushes and the workers' fetches to time out whenever a worker process starts.
+static VACUUM_FINISHED: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r"local forgotten = 0
+        r"local cutoff = tonumber(redis.call('TIME')[1]) - tonumber(ARGV[1])
+        local removed = 0
         for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-            if redis.call('HEXISTS', KEYS[2], id) == 0 then
+            local meta = KEYS[3] .. ':' .. id
+            local done_at = tonumber(redis.call('HGET', meta, 'done_at'))
+            if done_at == nil or done_at <= cutoff then
+                redis.call('HDEL', KEYS[2], id)
+                redis.call('DEL', meta)
                 redis.call('SREM', KEYS[1], id)
-                forgotten = forgotten + 1
+                removed = removed + 1
             end
         end
-        return forgotten",
+        return removed",
     )
 });
 
-async fn forget_vacuumed(conn: &mut ConnectionManager, config: &Config) -> Result<(), BoxDynError> {
-    let _: usize = FORGET_VACUUMED
+async fn vacuum_queue(
+    conn: &mut ConnectionManager,
+    config: &Config,
+    older_than: Duration,
+) -> Result<usize, BoxDynError> {
+    Ok(VACUUM_FINISHED
         .key(config.done_jobs_set())
         .key(config.job_data_hash())
+        .key(config.job_meta_hash())
+        .arg(older_than.as_secs())
         .invoke_async(conn)
-        .await?;
-    Ok(())
+        .await?)
 }
 
 /// Vacuums every [`VACUUM_EVERY`], for ever; errors are logged and tried again next time.

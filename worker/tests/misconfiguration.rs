@@ -68,6 +68,7 @@ async fn help_lists_every_setting_the_worker_reads_and_no_other_binarys() {
         "RUST_LOG",
         "DIS_METRICS_LISTEN",
         "DIS_WORKER_CONCURRENCY",
+        "DIS_JOBS_PER_TRANSACTION",
         "DIS_JOB_ATTEMPTS",
         "DIS_MYSQL_URL",
         "DIS_MYSQL_URL_FILE",

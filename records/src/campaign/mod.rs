@@ -144,6 +144,21 @@ impl Record for Campaign {
         Self::parse(wire)
     }
 
+    fn from_trusted_wire(wire: CampaignWire) -> Result<Self, String> {
+        use fields::trusted::{date, decimal, erp_id, present, timestamp, word};
+        Ok(Self {
+            erp_id: erp_id("erp_id", wire.erp_id)?,
+            name: present("name", wire.name)?,
+            brand: present("brand", wire.brand)?,
+            starts_on: date("starts_on", wire.starts_on)?,
+            ends_on: date("ends_on", wire.ends_on)?,
+            budget: decimal("budget", wire.budget)?,
+            currency: present("currency", wire.currency)?,
+            status: word("status", wire.status, CampaignStatus::parse)?,
+            source_updated_at: timestamp("source_updated_at", wire.source_updated_at)?,
+        })
+    }
+
     fn to_wire(&self) -> CampaignWire {
         self.to_wire()
     }

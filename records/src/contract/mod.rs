@@ -149,6 +149,21 @@ impl Record for Contract {
         Self::parse(wire)
     }
 
+    fn from_trusted_wire(wire: ContractWire) -> Result<Self, String> {
+        use fields::trusted::{date, decimal, erp_id, present, timestamp, word};
+        Ok(Self {
+            erp_id: erp_id("erp_id", wire.erp_id)?,
+            influencer_erp_id: erp_id("influencer_erp_id", wire.influencer_erp_id)?,
+            campaign: present("campaign", wire.campaign)?,
+            amount: decimal("amount", wire.amount)?,
+            currency: present("currency", wire.currency)?,
+            starts_on: date("starts_on", wire.starts_on)?,
+            ends_on: date("ends_on", wire.ends_on)?,
+            status: word("status", wire.status, ContractStatus::parse)?,
+            source_updated_at: timestamp("source_updated_at", wire.source_updated_at)?,
+        })
+    }
+
     fn to_wire(&self) -> ContractWire {
         self.to_wire()
     }

@@ -31,6 +31,11 @@ impl Document {
         }
     }
 
+    /// A document [`Document::parse`] accepted before, in the bare form it keeps.
+    pub(crate) fn trusted(bare: String) -> Self {
+        Self(bare)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

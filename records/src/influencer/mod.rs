@@ -190,6 +190,25 @@ impl Record for Influencer {
         Self::parse(wire)
     }
 
+    fn from_trusted_wire(wire: InfluencerWire) -> Result<Self, String> {
+        use fields::trusted::{erp_id, present, timestamp, word};
+        let followers = present("followers", wire.followers)?;
+        Ok(Self {
+            erp_id: erp_id("erp_id", wire.erp_id)?,
+            name: present("name", wire.name)?,
+            handle: present("handle", wire.handle)?,
+            email: wire.email,
+            phone: wire.phone,
+            platform: word("platform", wire.platform, Platform::parse)?,
+            followers: u64::try_from(followers).map_err(|e| format!("followers: {e}"))?,
+            document: Document::trusted(present("document", wire.document)?),
+            city: present("city", wire.city)?,
+            state: present("state", wire.state)?,
+            status: word("status", wire.status, InfluencerStatus::parse)?,
+            source_updated_at: timestamp("source_updated_at", wire.source_updated_at)?,
+        })
+    }
+
     fn to_wire(&self) -> InfluencerWire {
         self.to_wire()
     }
@@ -254,5 +273,22 @@ mod tests {
             problems.contains("budget: is not a field of influencers"),
             "{problems}"
         );
+    }
+
+    #[test]
+    fn a_job_s_record_is_decoded_without_the_business_rules_but_not_without_its_types() {
+        let made_by_the_api = r#"{"erp_id": 7, "name": "Ana", "handle": "ana", "email": null,
+            "phone": null, "platform": "instagram", "followers": 10, "document": "11111111111",
+            "city": "Recife", "state": "PE", "status": "active",
+            "source_updated_at": "2026-11-27T10:00:00Z"}"#;
+        let decoded: Influencer = serde_json::from_str(made_by_the_api).unwrap();
+        assert_eq!(
+            decoded.document().as_str(),
+            "11111111111",
+            "check digits are the API's business"
+        );
+        let not_a_timestamp = made_by_the_api.replace("2026-11-27T10:00:00Z", "yesterday");
+        let error = serde_json::from_str::<Influencer>(&not_a_timestamp).unwrap_err();
+        assert!(error.to_string().contains("source_updated_at"), "{error}");
     }
 }
