@@ -2,6 +2,7 @@
 //! run once.
 
 pub mod inspect;
+mod release;
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ mod settings;
 
 use apalis_redis::{Config, ConnectionManager, RedisError, RedisStorage};
 
+pub use release::release_stranded;
 pub use settings::{ConnectError, RedisArgs, RedisSettings, DEV_REDIS_URL};
 
 pub use records::job::{ApplyBatch, Records, SweepRun, RECORDS_PER_JOB};

@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use apalis_redis::{Config, ConnectionManager, RedisStorage};
 use queue::{
     apply_batch_storage, apply_payload_storage, sweep_run_storage, ApplyBatchStorage, ApplyPayload,
     ApplyPayloadStorage, SweepRun, SweepRunStorage,
@@ -66,7 +67,8 @@ fn apply_worker(
     stop: CancellationToken,
     liveness: Liveness,
 ) -> BoxFuture<'static, Result<(), WorkerError>> {
-    WorkerBuilder::new(name)
+    let stranded = Stranded::of(&storage, &name);
+    let worker = WorkerBuilder::new(name)
         .backend(storage)
         .data(deps)
         .on_event(move |_, _| liveness.beat())
@@ -74,8 +76,8 @@ fn apply_worker(
         // Without it a worker's jobs share one task, and so one core, for their CPU work.
         .parallelize(tokio::spawn)
         .build(handle_apply)
-        .run_until(stop.cancelled_owned().map(Ok::<(), WorkerError>))
-        .boxed()
+        .run_until(stop.cancelled_owned().map(Ok::<(), WorkerError>));
+    stranded.hand_back_after(worker).boxed()
 }
 
 /// One start of the sweep worker: one sweep at a time per process (the sweep itself also locks
@@ -87,14 +89,57 @@ fn sweep_worker(
     stop: CancellationToken,
     liveness: Liveness,
 ) -> BoxFuture<'static, Result<(), WorkerError>> {
-    WorkerBuilder::new(name)
+    let stranded = Stranded::of(&storage, &name);
+    let worker = WorkerBuilder::new(name)
         .backend(storage)
         .data(deps)
         .on_event(move |_, _| liveness.beat())
         .concurrency(1)
         .build(handle_sweep)
-        .run_until(stop.cancelled_owned().map(Ok::<(), WorkerError>))
-        .boxed()
+        .run_until(stop.cancelled_owned().map(Ok::<(), WorkerError>));
+    stranded.hand_back_after(worker).boxed()
+}
+
+/// What a worker may leave in Redis when it stops, and how to give it back (see
+/// [`queue::release_stranded`]).
+struct Stranded {
+    conn: ConnectionManager,
+    config: Config,
+    worker: String,
+}
+
+impl Stranded {
+    fn of<T>(storage: &RedisStorage<T>, worker: &str) -> Self {
+        Self {
+            conn: storage.clone().get_connection().clone(),
+            config: storage.get_config().clone(),
+            worker: worker.to_owned(),
+        }
+    }
+
+    /// Runs `worker` to its end, then hands back the jobs it fetched and never started. A worker
+    /// that is dropped instead (the supervisor's restart of a hung one) is not deregistered, so
+    /// its jobs come back when its heartbeats lapse.
+    async fn hand_back_after(
+        mut self,
+        worker: impl Future<Output = Result<(), WorkerError>>,
+    ) -> Result<(), WorkerError> {
+        let ended = worker.await;
+        let worker = self.worker.as_str();
+        match queue::release_stranded(&mut self.conn, &self.config, worker).await {
+            Ok(0) => {}
+            Ok(jobs) => {
+                tracing::info!(worker, jobs,
+                    "the stopped worker had fetched jobs it never started; they are back in the queue");
+            }
+            Err(error) => {
+                let set = format!("{}:{worker}", self.config.inflight_jobs_set());
+                tracing::error!(worker, %error, set,
+                    "could not hand back the jobs the stopped worker fetched and never started: they stay in this set, which no worker takes from, until they are moved back to the queue");
+            }
+        }
+        ended
+    }
 }
 
 /// Runs the apply and sweep workers until `shutdown` resolves, restarting either when it fails;
