@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::child::Child;
-use common::{closed_port, pairs, redis_url, Scratch, BIN};
+use common::{pairs, redis_url, refusing_port, Scratch, BIN};
 
 const LIMIT: Duration = Duration::from_mins(1);
 
@@ -21,7 +21,8 @@ async fn start(env: &[(&'static str, String)]) -> (Option<i32>, String) {
 
 #[tokio::test]
 async fn an_unreachable_mysql_is_named_with_its_address_and_variable_and_no_password() {
-    let port = closed_port();
+    let refusing = refusing_port();
+    let port = refusing.port;
     let env = [
         (
             "DIS_MYSQL_URL",
@@ -46,7 +47,8 @@ async fn an_unreachable_mysql_is_named_with_its_address_and_variable_and_no_pass
 #[tokio::test]
 async fn an_unreachable_redis_is_named_before_anything_touches_mysql() {
     let scratch = Scratch::new("noredis");
-    let port = closed_port();
+    let refusing = refusing_port();
+    let port = refusing.port;
     let env = [
         ("DIS_MYSQL_URL", scratch.mysql_url.clone()),
         ("DIS_REDIS_URL", format!("redis://:s3cret@127.0.0.1:{port}")),

@@ -13,7 +13,28 @@ pub fn redis_url() -> String {
     std::env::var("DIS_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
-/// A port nothing listens on.
+/// A port that refuses connections for as long as this lives: bound, so no other test's server
+/// can be given it, and not listening, so a connection to it is refused at once. (A port found
+/// free and released, as [`closed_port`] gives, can be taken meanwhile by a server of a test
+/// running in parallel: then a connection waits for an answer instead of being refused.)
+pub struct RefusingPort {
+    _bound: tokio::net::TcpSocket,
+    pub port: u16,
+}
+
+pub fn refusing_port() -> RefusingPort {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("a port");
+    let port = socket.local_addr().expect("an address").port();
+    RefusingPort {
+        _bound: socket,
+        port,
+    }
+}
+
+/// A port nothing listens on now, for a server the test starts on it later.
 pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
     listener.local_addr().expect("an address").port()

@@ -7,14 +7,15 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::child::Child;
-use common::{closed_port, pairs, Scratch, BIN};
+use common::{pairs, refusing_port, Scratch, BIN};
 
 const LIMIT: Duration = Duration::from_mins(1);
 
 #[tokio::test]
 async fn a_wrong_redis_url_names_redis_once_and_creates_no_database() {
     let scratch = Scratch::new("wnoredis");
-    let port = closed_port();
+    let refusing = refusing_port();
+    let port = refusing.port;
     let env = [
         ("DIS_MYSQL_URL", scratch.mysql_url.clone()),
         ("DIS_REDIS_URL", format!("redis://127.0.0.1:{port}")),
@@ -47,7 +48,8 @@ async fn production_without_urls_refuses_to_start_and_names_the_variable() {
 
 #[tokio::test]
 async fn the_healthcheck_of_a_worker_that_does_not_answer_fails_naming_the_url() {
-    let url = format!("http://127.0.0.1:{}/healthz", closed_port());
+    let refusing = refusing_port();
+    let url = format!("http://127.0.0.1:{}/healthz", refusing.port);
     let (code, output) = Child::run(BIN, &["healthcheck", "--url", &url], &[], LIMIT).await;
     assert_eq!(code, Some(1), "{output}");
     assert!(output.contains(&url), "{output}");

@@ -9,6 +9,6 @@ pub mod child;
 pub mod scratch;
 
 #[allow(unused_imports)] // each test file uses its part
-pub use scratch::{closed_port, pairs, redis_url, server_url, Scratch};
+pub use scratch::{closed_port, pairs, redis_url, refusing_port, server_url, Scratch};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ingest-api");

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
 #[allow(unused_imports)] // each test file uses its part
-pub use scratch::{closed_port, pairs, redis_url, server_url, Scratch};
+pub use scratch::{closed_port, pairs, redis_url, refusing_port, server_url, Scratch};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_worker");
 pub const TOKEN: &str = "worker-test-token";
