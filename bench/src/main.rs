@@ -1,5 +1,8 @@
 //! The `bench` binary: see `bench --help`.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 #[tokio::main]

@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
-use validator::ValidateEmail;
 
 use crate::problems::RecordProblems;
 
@@ -44,7 +43,7 @@ pub fn email(raw: &str) -> Result<String, String> {
     if trimmed.chars().count() > 254 {
         return Err("is longer than 254 characters".into());
     }
-    if trimmed.validate_email() {
+    if crate::email::is_valid(trimmed) {
         Ok(trimmed.to_owned())
     } else {
         Err(format!("{trimmed:?} is not a valid e-mail address"))

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod campaign;
 pub mod contract;
+mod email;
 mod entities;
 pub mod fields;
 pub mod influencer;
