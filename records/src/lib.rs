@@ -13,6 +13,7 @@ pub mod job;
 pub mod problems;
 pub mod record;
 pub mod registry;
+mod row;
 pub mod run;
 
 pub use campaign::{Campaign, CampaignWire};

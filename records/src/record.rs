@@ -226,14 +226,15 @@ fn describe_shape<R: Record>(raw: &RawValue) -> RecordProblems {
     problems
 }
 
-/// Serializes a record as its wire form and reads it back through [`Record::from_trusted_wire`]:
+/// Serializes a record as its wire form, as a row (see [`crate::row`]), and reads it back (a row
+/// or an object) through [`Record::from_trusted_wire`]:
 /// records are deserialized only from jobs, which the API made from records it had validated,
 /// and Redis is inside the system's boundary, so the business rules are not run again.
 macro_rules! serde_via_wire {
     ($record:ty) => {
         impl serde::Serialize for $record {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                $crate::record::Record::to_wire(self).serialize(serializer)
+                $crate::row::AsRow(&$crate::record::Record::to_wire(self)).serialize(serializer)
             }
         }
 

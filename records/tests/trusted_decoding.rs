@@ -24,3 +24,16 @@ fn a_job_record_of_the_wrong_type_does_not_decode() {
     let text = job_with_email("a@b.example").replace(r#""followers":1"#, r#""followers":"many""#);
     assert!(serde_json::from_str::<ApplyBatch>(&text).is_err());
 }
+
+#[test]
+fn a_job_carries_each_record_as_a_row_and_still_reads_jobs_with_objects() {
+    let with_object: ApplyBatch = serde_json::from_str(&job_with_email("a@b.example")).unwrap();
+    let written = serde_json::to_string(&with_object).unwrap();
+    assert!(
+        written.contains(r#""records":[[7,"A","@a","a@b.example",null,"instagram",1,"#),
+        "{written}"
+    );
+    assert!(!written.contains("followers"), "{written}");
+    let read_back: ApplyBatch = serde_json::from_str(&written).unwrap();
+    assert_eq!(read_back, with_object);
+}

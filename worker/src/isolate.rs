@@ -21,7 +21,8 @@ impl<'r> RecordsVisitor<'r> for Single {
 
     fn visit<R: Record>(self, records: &'r [R]) -> Self::Output {
         let record = &records[self.0];
-        let payload = serde_json::to_string(record).unwrap_or_default();
+        // The wire object, field names and all, as the API stores the records it refuses.
+        let payload = serde_json::to_string(&record.to_wire()).unwrap_or_default();
         (
             R::into_records(vec![record.clone()]),
             record.erp_id().get(),
