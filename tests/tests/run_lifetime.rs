@@ -79,6 +79,11 @@ async fn an_open_full_run_left_by_a_crashed_extractor_is_failed_and_the_next_one
         "{message}"
     );
 
+    // Its job applied first: a job applied after the aging would be progress of now.
+    app.wait_for_run(crashed, Duration::from_secs(30), |run| {
+        run.jobs_applied == 1
+    })
+    .await;
     age_run(&app, crashed, IDLE_LIMIT + Duration::from_mins(1)).await;
     let next = app
         .full_run(
