@@ -10,7 +10,7 @@ mod settings;
 
 use apalis_redis::{Config, ConnectionManager, RedisError, RedisStorage};
 
-pub use release::release_stranded;
+pub use release::{release_all_stranded, release_stranded};
 pub use settings::{ConnectError, RedisArgs, RedisSettings, DEV_REDIS_URL};
 
 pub use records::job::{ApplyBatch, Records, SweepRun, RECORDS_PER_JOB};

@@ -10,12 +10,15 @@
 use std::sync::LazyLock;
 
 use apalis_redis::{Config, ConnectionManager, RedisError};
-use redis::Script;
+use redis::{AsyncCommands, Script};
 
 /// The same steps as apalis-redis's `release_leases.lua`, for every job in the set.
 static RELEASE_STRANDED: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r"local jobs = redis.call('SMEMBERS', KEYS[1])
+        r"if ARGV[2] == '1' and redis.call('ZSCORE', KEYS[5], ARGV[1]) then
+            return 0
+        end
+        local jobs = redis.call('SMEMBERS', KEYS[1])
         for _, id in ipairs(jobs) do
             local meta = KEYS[4] .. ':' .. id
             redis.call('HSET', meta, 'status', 'Pending')
@@ -43,6 +46,42 @@ pub async fn release_stranded(
     config: &Config,
     worker: &str,
 ) -> Result<usize, RedisError> {
+    release(conn, config, worker, false).await
+}
+
+/// Puts back the jobs of every in-flight set whose worker is no longer registered: what a worker
+/// stopped between its deregistration and [`release_stranded`] (a SIGKILL, a lost connection)
+/// left behind. A registered worker's set is its own, however silent: apalis-redis gives it back
+/// once its heartbeats lapse. A worker registers before its first fetch, so a set with no
+/// registered worker is one no one will ever take from.
+pub async fn release_all_stranded(
+    conn: &mut ConnectionManager,
+    config: &Config,
+) -> Result<usize, RedisError> {
+    let prefix = format!("{}:", config.inflight_jobs_set());
+    let sets: Vec<String> = {
+        let mut keys = conn.scan_match::<_, String>(format!("{prefix}*")).await?;
+        let mut sets = Vec::new();
+        while let Some(key) = keys.next_item().await {
+            sets.push(key?);
+        }
+        sets
+    };
+    let mut released = 0;
+    for set in sets {
+        if let Some(worker) = set.strip_prefix(&prefix) {
+            released += release(conn, config, worker, true).await?;
+        }
+    }
+    Ok(released)
+}
+
+async fn release(
+    conn: &mut ConnectionManager,
+    config: &Config,
+    worker: &str,
+    only_unregistered: bool,
+) -> Result<usize, RedisError> {
     RELEASE_STRANDED
         .key(format!("{}:{worker}", config.inflight_jobs_set()))
         .key(config.active_jobs_list())
@@ -50,6 +89,7 @@ pub async fn release_stranded(
         .key(config.job_meta_hash())
         .key(config.workers_set())
         .arg(worker)
+        .arg(if only_unregistered { "1" } else { "0" })
         .invoke_async(conn)
         .await
 }

@@ -6,7 +6,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use apalis::prelude::*;
 
 use queue::inspect::inspect;
-use queue::{apply_batch_storage, clear_namespace, connect_redis, release_stranded, ApplyBatch};
+use queue::{
+    apply_batch_storage, clear_namespace, connect_redis, release_all_stranded, release_stranded,
+    ApplyBatch,
+};
 use records::RunMode;
 
 fn redis_url() -> String {
@@ -54,6 +57,74 @@ impl Drop for OwnNamespace {
     }
 }
 
+/// Moves every pushed job into the in-flight sets of `holders`, in turn, as fetches would, and
+/// returns the ids each holds.
+async fn hand_out(
+    conn: &mut redis::aio::ConnectionManager,
+    config: &apalis_redis::Config,
+    holders: &[&str],
+) -> Vec<Vec<String>> {
+    let ids: Vec<String> = redis::cmd("HKEYS")
+        .arg(config.job_data_hash())
+        .query_async(conn)
+        .await
+        .unwrap();
+    let mut held = vec![Vec::new(); holders.len()];
+    let mut strand = redis::pipe();
+    strand
+        .del(config.active_jobs_list())
+        .del(config.scheduled_jobs_set());
+    for (i, id) in ids.iter().enumerate() {
+        let holder = holders[i % holders.len()];
+        let meta = format!("{}:{id}", config.job_meta_hash());
+        strand
+            .sadd(format!("{}:{holder}", config.inflight_jobs_set()), id)
+            .hset(meta.clone(), "status", "Running")
+            .hset(meta, "locked_by", holder);
+        held[i % holders.len()].push(id.clone());
+    }
+    let () = strand.query_async(conn).await.unwrap();
+    held
+}
+
+#[tokio::test]
+async fn the_periodic_look_puts_back_only_the_jobs_of_workers_no_longer_registered() {
+    let namespace = OwnNamespace::new();
+    let mut conn = connect_redis(&redis_url()).await.unwrap();
+    let mut storage = apply_batch_storage(conn.clone(), &namespace.0);
+    let config = storage.get_config().clone();
+    for seq in 1..=4 {
+        storage.push(job(seq)).await.unwrap();
+    }
+    let (gone, alive) = ("dis-apply-batch@h:1:0#1", "dis-apply-batch@h:2:0#1");
+    let held = hand_out(&mut conn, &config, &[gone, alive]).await;
+    // Registered, however long silent: apalis-redis gives its jobs back when it lapses.
+    let () = redis::cmd("ZADD")
+        .arg(config.workers_set())
+        .arg(0)
+        .arg(alive)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+
+    assert_eq!(release_all_stranded(&mut conn, &config).await.unwrap(), 2);
+    let queued: Vec<String> = redis::cmd("LRANGE")
+        .arg(config.active_jobs_list())
+        .arg(0)
+        .arg(-1)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(queued, held[0]);
+    let still_held: Vec<String> = redis::cmd("SMEMBERS")
+        .arg(format!("{}:{alive}", config.inflight_jobs_set()))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(still_held.len(), held[1].len());
+    assert_eq!(release_all_stranded(&mut conn, &config).await.unwrap(), 0);
+}
+
 #[tokio::test]
 async fn jobs_stranded_in_a_stopped_workers_hands_go_back_to_the_queue_and_are_done() {
     let namespace = OwnNamespace::new();
@@ -67,25 +138,8 @@ async fn jobs_stranded_in_a_stopped_workers_hands_go_back_to_the_queue_and_are_d
     // What a dropped fetch leaves: the jobs moved into the in-flight set of a worker that then
     // deregistered. No worker takes them, and the inspector sees them nowhere.
     let gone = "dis-apply-batch@release-host:1:0#1";
-    let ids: Vec<String> = redis::cmd("HKEYS")
-        .arg(config.job_data_hash())
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(ids.len(), 3);
-    let inflight = format!("{}:{gone}", config.inflight_jobs_set());
-    let mut strand = redis::pipe();
-    strand
-        .del(config.active_jobs_list())
-        .del(config.scheduled_jobs_set())
-        .sadd(&inflight, &ids);
-    for id in &ids {
-        let meta = format!("{}:{id}", config.job_meta_hash());
-        strand
-            .hset(meta.clone(), "status", "Running")
-            .hset(meta, "locked_by", gone);
-    }
-    let () = strand.query_async(&mut conn).await.unwrap();
+    let held = hand_out(&mut conn, &config, &[gone]).await;
+    assert_eq!(held[0].len(), 3);
     let stranded = inspect(&mut conn, &config).await.unwrap();
     assert_eq!((stranded.pending, stranded.running), (0, 0));
 

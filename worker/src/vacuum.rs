@@ -74,7 +74,8 @@ async fn vacuum_queue(
         .await?)
 }
 
-/// Vacuums every [`VACUUM_EVERY`], for ever; errors are logged and tried again next time.
+/// Vacuums every [`VACUUM_EVERY`], for ever, and puts back jobs stranded in the hands of workers
+/// that are gone; errors are logged and tried again next time.
 pub async fn run_vacuum(applies: ApplyBatchStorage, sweeps: SweepRunStorage) {
     let mut ticks = tokio::time::interval(VACUUM_EVERY);
     loop {
@@ -82,6 +83,15 @@ pub async fn run_vacuum(applies: ApplyBatchStorage, sweeps: SweepRunStorage) {
         match vacuum_finished_jobs(&applies, &sweeps, KEEP_FINISHED).await {
             Ok(removed) => tracing::debug!(removed, "finished jobs removed from Redis"),
             Err(e) => tracing::warn!(error = %e, "removing finished jobs from Redis failed"),
+        }
+        for config in [applies.get_config(), sweeps.get_config()] {
+            let mut conn = applies.clone().get_connection().clone();
+            match queue::release_all_stranded(&mut conn, config).await {
+                Ok(0) => {}
+                Ok(jobs) => tracing::warn!(queue = config.queue.as_ref(), jobs,
+                    "jobs were held by workers that are gone (stopped before handing them back); they are back in the queue"),
+                Err(e) => tracing::warn!(error = %e, "looking for jobs held by workers that are gone failed"),
+            }
         }
     }
 }
