@@ -135,7 +135,7 @@ impl Stranded {
             Err(error) => {
                 let set = format!("{}:{worker}", self.config.inflight_jobs_set());
                 tracing::error!(worker, %error, set,
-                    "could not hand back the jobs the stopped worker fetched and never started: they stay in this set, which no worker takes from, until they are moved back to the queue");
+                    "could not hand back the jobs the stopped worker fetched and never started: a running worker's vacuum puts them back within 10 minutes");
             }
         }
         ended
