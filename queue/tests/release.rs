@@ -115,7 +115,11 @@ async fn the_periodic_look_puts_back_only_the_jobs_of_workers_no_longer_register
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert_eq!(queued, held[0]);
+    // A set has no order: compare the ids, sorted.
+    let (mut queued, mut expected) = (queued, held[0].clone());
+    queued.sort();
+    expected.sort();
+    assert_eq!(queued, expected);
     let still_held: Vec<String> = redis::cmd("SMEMBERS")
         .arg(format!("{}:{alive}", config.inflight_jobs_set()))
         .query_async(&mut conn)
