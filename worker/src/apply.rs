@@ -1,6 +1,7 @@
 //! The apply handler: a plain function that loads one job, retrying what is transient,
 //! isolating bad rows, and dead-lettering what fails for good.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -107,28 +108,40 @@ pub async fn apply_until_recorded(
     retry: RetryConfig,
 ) -> JobOutcome {
     let started = Instant::now();
-    let (run_id, key) = (job.run_id, job.key());
+    let key = job.key();
+    let outcome =
+        hold_until_recorded(job.run_id, &key, retry, || apply_batch(pool, job, retry)).await;
+    JobFinished {
+        run_id: job.run_id,
+        key: &key,
+        entity: job.records.entity(),
+        outcome: &outcome,
+        elapsed: started.elapsed(),
+    }
+    .emit();
+    outcome
+}
+
+/// Runs `record` until it succeeds, holding the job `key` meanwhile: each failure (MySQL
+/// unreachable, or unable even to take a dead letter) is reported, then waited out with a pause
+/// that doubles up to [`MAX_HOLD_DELAY`].
+async fn hold_until_recorded<T, Fut>(
+    run_id: i64,
+    key: &str,
+    retry: RetryConfig,
+    mut record: impl FnMut() -> Fut,
+) -> T
+where
+    Fut: Future<Output = Result<T, sqlx::Error>>,
+{
     let mut delay = retry.first_delay;
     loop {
-        match apply_batch(pool, job, retry).await {
-            Ok(outcome) => {
-                let entity = job.records.entity();
-                let elapsed = started.elapsed();
-                let key = &key;
-                JobFinished {
-                    run_id,
-                    key,
-                    entity,
-                    outcome: &outcome,
-                    elapsed,
-                }
-                .emit();
-                return outcome;
-            }
+        match record().await {
+            Ok(recorded) => return recorded,
             Err(error) => {
                 JobHeld {
                     run_id,
-                    key: &key,
+                    key,
                     error: &error,
                     delay,
                 }
@@ -195,42 +208,27 @@ pub async fn dead_letter_undecodable(
         _ => "undecodable".to_owned(),
     };
     let last_error = format!("the payload does not decode into a job: {reason}");
-    let mut delay = retry.first_delay;
-    loop {
-        let letter = NewDeadLetter {
-            job_kind: "apply-batch",
-            job_key: &key,
-            run_id,
-            attempts: 1,
-            last_error: &last_error,
-            payload: payload.text(),
-        };
-        match insert_dead_letter(pool, &letter).await {
-            Ok(dead_letter_id) => {
-                let outcome = JobOutcome::DeadLettered {
-                    dead_letter_id,
-                    error: last_error.clone(),
-                };
-                UndecodableDeadLettered {
-                    run_id,
-                    key: &key,
-                    dead_letter_id,
-                    error: &last_error,
-                }
-                .emit();
-                return outcome;
-            }
-            Err(error) => {
-                JobHeld {
-                    run_id: run_id.unwrap_or(0),
-                    key: &key,
-                    error: &error,
-                    delay,
-                }
-                .emit();
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(MAX_HOLD_DELAY);
-            }
-        }
+    let letter = NewDeadLetter {
+        job_kind: "apply-batch",
+        job_key: &key,
+        run_id,
+        attempts: 1,
+        last_error: &last_error,
+        payload: payload.text(),
+    };
+    let dead_letter_id = hold_until_recorded(run_id.unwrap_or(0), &key, retry, || {
+        insert_dead_letter(pool, &letter)
+    })
+    .await;
+    UndecodableDeadLettered {
+        run_id,
+        key: &key,
+        dead_letter_id,
+        error: &last_error,
+    }
+    .emit();
+    JobOutcome::DeadLettered {
+        dead_letter_id,
+        error: last_error,
     }
 }
