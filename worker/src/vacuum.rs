@@ -84,8 +84,8 @@ pub async fn run_vacuum(applies: ApplyBatchStorage, sweeps: SweepRunStorage) {
             Ok(removed) => tracing::debug!(removed, "finished jobs removed from Redis"),
             Err(e) => tracing::warn!(error = %e, "removing finished jobs from Redis failed"),
         }
+        let mut conn = applies.clone().get_connection().clone();
         for config in [applies.get_config(), sweeps.get_config()] {
-            let mut conn = applies.clone().get_connection().clone();
             match queue::release_all_stranded(&mut conn, config).await {
                 Ok(0) => {}
                 Ok(jobs) => tracing::warn!(queue = config.queue.as_ref(), jobs,
