@@ -1,31 +1,17 @@
 //! The queue inspector against a real Redis, real pushes and a real apalis worker, in a namespace
 //! of the test's own.
 
+mod common;
+
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use apalis::prelude::*;
 use tokio::sync::{oneshot, Semaphore};
 
+use common::{job, redis_url, OwnNamespace};
 use queue::inspect::{inspect, inspect_at, QueueSnapshot};
-use queue::{apply_batch_storage, clear_namespace, connect_redis, ApplyBatch, ApplyBatchStorage};
-use records::RunMode;
-
-fn redis_url() -> String {
-    std::env::var("DIS_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-fn job(seq: i64) -> ApplyBatch {
-    ApplyBatch {
-        run_id: 1,
-        run_nonce: "0123456789abcdef".into(),
-        mode: RunMode::Full,
-        batch_seq: seq,
-        chunk: 0,
-        indices: vec![],
-        records: queue::Records::Influencers(vec![]),
-    }
-}
+use queue::{apply_batch_storage, connect_redis, ApplyBatch, ApplyBatchStorage};
 
 /// Holds every job until the test hands out permits.
 async fn hold(_job: ApplyBatch, gate: Data<Arc<Semaphore>>) {
@@ -63,33 +49,6 @@ fn start_worker(storage: ApplyBatchStorage, gate: Arc<Semaphore>) -> RunningWork
     RunningWorker { stop, done }
 }
 
-/// The test's own namespace, removed when the test ends, even by a panic.
-struct OwnNamespace(String);
-
-impl OwnNamespace {
-    fn new() -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        Self(format!("dis-test-inspect-{}-{nanos}", std::process::id()))
-    }
-}
-
-impl Drop for OwnNamespace {
-    fn drop(&mut self) {
-        let namespace = self.0.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            let _ = runtime.block_on(clear_namespace(&redis_url(), &namespace));
-        })
-        .join();
-    }
-}
-
 async fn wait_until(
     storage: &ApplyBatchStorage,
     what: &str,
@@ -112,7 +71,7 @@ async fn wait_until(
 
 #[tokio::test]
 async fn the_inspector_follows_jobs_from_pending_to_running_to_done_and_names_the_worker() {
-    let namespace = OwnNamespace::new();
+    let namespace = OwnNamespace::new("inspect");
     let conn = connect_redis(&redis_url()).await.unwrap();
     let mut storage = apply_batch_storage(conn.clone(), &namespace.0);
 

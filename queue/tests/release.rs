@@ -1,61 +1,19 @@
 //! Jobs a stopped worker was handed and never started (apalis-core 1.0 drops a fetch that is on
 //! its way when a worker stops) go back to the queue, against a real Redis and a real worker.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod common;
+
+use std::time::Duration;
 
 use apalis::prelude::*;
 
+use common::{job, redis_url, OwnNamespace};
 use queue::inspect::inspect;
 use queue::{
-    apply_batch_storage, clear_namespace, connect_redis, release_all_stranded, release_stranded,
-    ApplyBatch,
+    apply_batch_storage, connect_redis, release_all_stranded, release_stranded, ApplyBatch,
 };
-use records::RunMode;
-
-fn redis_url() -> String {
-    std::env::var("DIS_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-fn job(seq: i64) -> ApplyBatch {
-    ApplyBatch {
-        run_id: 1,
-        run_nonce: "0123456789abcdef".into(),
-        mode: RunMode::Full,
-        batch_seq: seq,
-        chunk: 0,
-        indices: vec![],
-        records: queue::Records::Influencers(vec![]),
-    }
-}
 
 async fn done(_job: ApplyBatch) {}
-
-/// The test's own namespace, removed when the test ends, even by a panic.
-struct OwnNamespace(String);
-
-impl OwnNamespace {
-    fn new() -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        Self(format!("dis-test-release-{}-{nanos}", std::process::id()))
-    }
-}
-
-impl Drop for OwnNamespace {
-    fn drop(&mut self) {
-        let namespace = self.0.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            let _ = runtime.block_on(clear_namespace(&redis_url(), &namespace));
-        })
-        .join();
-    }
-}
 
 /// Moves every pushed job into the in-flight sets of `holders`, in turn, as fetches would, and
 /// returns the ids each holds.
@@ -89,7 +47,7 @@ async fn hand_out(
 
 #[tokio::test]
 async fn the_periodic_look_puts_back_only_the_jobs_of_workers_no_longer_registered() {
-    let namespace = OwnNamespace::new();
+    let namespace = OwnNamespace::new("release");
     let mut conn = connect_redis(&redis_url()).await.unwrap();
     let mut storage = apply_batch_storage(conn.clone(), &namespace.0);
     let config = storage.get_config().clone();
@@ -131,7 +89,7 @@ async fn the_periodic_look_puts_back_only_the_jobs_of_workers_no_longer_register
 
 #[tokio::test]
 async fn jobs_stranded_in_a_stopped_workers_hands_go_back_to_the_queue_and_are_done() {
-    let namespace = OwnNamespace::new();
+    let namespace = OwnNamespace::new("release");
     let mut conn = connect_redis(&redis_url()).await.unwrap();
     let mut storage = apply_batch_storage(conn.clone(), &namespace.0);
     let config = storage.get_config().clone();

@@ -31,14 +31,32 @@ fn quick_retries() -> RetryConfig {
     }
 }
 
-#[tokio::test]
-async fn a_job_delivered_twice_is_applied_and_counted_once() {
+/// An app without workers, so tests apply jobs by hand, and an incremental run of influencers:
+/// its id and nonce.
+async fn app_with_incremental_run() -> (TestApp, i64, String) {
     let app = TestApp::spawn_without_workers().await;
     let run_id = app
         .create_run(Entity::Influencers, RunMode::Incremental)
         .await
         .run_id;
     let nonce = app.nonce(run_id).await;
+    (app, run_id, nonce)
+}
+
+/// [`app_with_incremental_run`], where the database refuses any influencer named
+/// "Refused By Database" (constraint `test_no_blocked_name`).
+async fn app_refusing_a_name() -> (TestApp, i64, String) {
+    let (app, run_id, nonce) = app_with_incremental_run().await;
+    sqlx::query("ALTER TABLE influencers ADD CONSTRAINT test_no_blocked_name CHECK (name <> 'Refused By Database')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    (app, run_id, nonce)
+}
+
+#[tokio::test]
+async fn a_job_delivered_twice_is_applied_and_counted_once() {
+    let (app, run_id, nonce) = app_with_incremental_run().await;
     let job = job(
         run_id,
         &nonce,
@@ -62,12 +80,7 @@ async fn a_job_delivered_twice_is_applied_and_counted_once() {
 
 #[tokio::test]
 async fn an_older_record_never_overwrites_a_newer_one_even_by_a_fraction_of_a_microsecond() {
-    let app = TestApp::spawn_without_workers().await;
-    let run_id = app
-        .create_run(Entity::Influencers, RunMode::Incremental)
-        .await
-        .run_id;
-    let nonce = app.nonce(run_id).await;
+    let (app, run_id, nonce) = app_with_incremental_run().await;
     let newer = job(
         run_id,
         &nonce,
@@ -118,16 +131,7 @@ async fn an_older_record_never_overwrites_a_newer_one_even_by_a_fraction_of_a_mi
 
 #[tokio::test]
 async fn rows_the_database_refuses_are_rejected_with_its_reason_and_the_others_load() {
-    let app = TestApp::spawn_without_workers().await;
-    sqlx::query("ALTER TABLE influencers ADD CONSTRAINT test_no_blocked_name CHECK (name <> 'Refused By Database')")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    let run_id = app
-        .create_run(Entity::Influencers, RunMode::Incremental)
-        .await
-        .run_id;
-    let nonce = app.nonce(run_id).await;
+    let (app, run_id, nonce) = app_refusing_a_name().await;
     let records = [
         influencer(1, "Ana", "2026-11-27T10:00:00Z"),
         influencer(2, "Refused By Database", "2026-11-27T10:00:00Z"),
@@ -167,12 +171,7 @@ async fn rows_the_database_refuses_are_rejected_with_its_reason_and_the_others_l
 #[tokio::test]
 async fn a_job_that_fails_for_good_lands_in_the_dead_letter_table_with_its_payload_and_error_and_can_be_replayed(
 ) {
-    let app = TestApp::spawn_without_workers().await;
-    let run_id = app
-        .create_run(Entity::Influencers, RunMode::Incremental)
-        .await
-        .run_id;
-    let nonce = app.nonce(run_id).await;
+    let (app, run_id, nonce) = app_with_incremental_run().await;
     sqlx::query("ALTER TABLE influencers RENAME COLUMN handle TO handle_gone")
         .execute(&app.pool)
         .await
@@ -266,12 +265,7 @@ async fn a_job_waits_out_a_mysql_outage_and_is_applied_once_mysql_is_back() {
     use e2e::proxy::CuttableRelay;
     use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 
-    let app = TestApp::spawn_without_workers().await;
-    let run_id = app
-        .create_run(Entity::Influencers, RunMode::Incremental)
-        .await
-        .run_id;
-    let nonce = app.nonce(run_id).await;
+    let (app, run_id, nonce) = app_with_incremental_run().await;
     let direct = MySqlConnectOptions::from_str(&app.settings.mysql_url).unwrap();
     let upstream = format!("{}:{}", direct.get_host(), direct.get_port())
         .parse()
@@ -373,12 +367,7 @@ async fn jobs_applied_together_are_each_counted_once_and_a_group_with_a_job_appl
 ) {
     use worker::group::apply_group;
 
-    let app = TestApp::spawn_without_workers().await;
-    let run_id = app
-        .create_run(Entity::Influencers, RunMode::Incremental)
-        .await
-        .run_id;
-    let nonce = app.nonce(run_id).await;
+    let (app, run_id, nonce) = app_with_incremental_run().await;
     let jobs: Vec<ApplyBatch> = (0..3)
         .map(|chunk| {
             let key = i64::from(chunk) * 10 + 1;
@@ -416,16 +405,7 @@ async fn jobs_applied_together_are_each_counted_once_and_a_group_with_a_job_appl
 async fn a_refused_row_in_a_group_is_isolated_and_the_other_jobs_of_the_group_load() {
     use worker::group::apply_group;
 
-    let app = TestApp::spawn_without_workers().await;
-    sqlx::query("ALTER TABLE influencers ADD CONSTRAINT test_no_blocked_name CHECK (name <> 'Refused By Database')")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    let run_id = app
-        .create_run(Entity::Influencers, RunMode::Incremental)
-        .await
-        .run_id;
-    let nonce = app.nonce(run_id).await;
+    let (app, run_id, nonce) = app_refusing_a_name().await;
     let good = job(
         run_id,
         &nonce,
