@@ -101,35 +101,58 @@ fn parse_all<T>(
     (accepted, rejections)
 }
 
+/// The records of a batch whose every record is well-formed and valid, read in one pass over the
+/// body, each with its index; `None` when any record is not.
+///
+/// The common case, and the cheap one: the careful path reads the body once to find each record's
+/// text, then each record again. A batch with a record this one cannot take (wrong shape, or a
+/// rule broken) is read again the careful way, which explains every refusal and keeps each
+/// refused record's text as it was sent.
+fn parse_every_record<R: Record>(body: &[u8]) -> Option<Vec<(i32, R)>> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Wires<W> {
+        records: Vec<W>,
+    }
+    let wires: Wires<R::Wire> = serde_json::from_slice(body).ok()?;
+    (0_i32..)
+        .zip(wires.records)
+        .map(|(index, wire)| R::parse(wire).ok().map(|record| (index, record)))
+        .collect()
+}
+
 /// Parses every record of a batch as the run's entity and cuts the accepted ones into jobs.
 struct ParseBatch<'a> {
-    raw: &'a [&'a RawValue],
+    body: &'a [u8],
     run: &'a RunHead,
     seq: i64,
 }
 
+/// What became of a batch's records: how many there were, the jobs, and the records refused.
+type Parsed = (u64, Vec<ApplyBatch>, Vec<Rejection>);
+
 impl EntityVisitor for ParseBatch<'_> {
-    type Output = (Vec<ApplyBatch>, Vec<Rejection>);
+    type Output = Result<Parsed, ApiError>;
 
     fn visit<R: Record>(self) -> Self::Output {
-        let (accepted, rejections) = parse_all(self.raw, parse_raw::<R>);
+        if let Some(accepted) = parse_every_record::<R>(self.body) {
+            let total = accepted.len() as u64;
+            let jobs = into_jobs(self.run, self.seq, accepted, R::into_records);
+            return Ok((total, jobs, Vec::new()));
+        }
+        let batch: BatchBody<'_> = serde_json::from_slice(self.body).map_err(|e| {
+            ApiError::BadRequest(format!("the body must be {{\"records\": [ … ]}}: {e}"))
+        })?;
+        let (accepted, rejections) = parse_all(&batch.records, parse_raw::<R>);
         let jobs = into_jobs(self.run, self.seq, accepted, R::into_records);
-        (jobs, rejections)
+        Ok((batch.records.len() as u64, jobs, rejections))
     }
 }
 
 /// Parses a batch body for a run: every record is validated on its own, so one bad record never
 /// stops the others.
 pub fn take_in(body: &[u8], run: &RunHead, seq: i64) -> Result<Intake, ApiError> {
-    let batch: BatchBody<'_> = serde_json::from_slice(body).map_err(|e| {
-        ApiError::BadRequest(format!("the body must be {{\"records\": [ … ]}}: {e}"))
-    })?;
-    let total = batch.records.len() as u64;
-    let (jobs, rejections) = run.entity.dispatch(ParseBatch {
-        raw: &batch.records,
-        run,
-        seq,
-    });
+    let (total, jobs, rejections) = run.entity.dispatch(ParseBatch { body, run, seq })?;
     let errors = rejections
         .iter()
         .map(|r| RecordError {
@@ -153,4 +176,75 @@ pub fn take_in(body: &[u8], run: &RunHead, seq: i64) -> Result<Intake, ApiError>
         rejections,
         receipt,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use records::{Entity, RunMode, RunStatus};
+    use store::runs::RunHead;
+
+    use super::take_in;
+
+    fn run() -> RunHead {
+        RunHead {
+            run_id: 1,
+            nonce: "n".into(),
+            entity: Entity::Influencers,
+            mode: RunMode::Full,
+            status: RunStatus::Open,
+            declared_batches: None,
+        }
+    }
+
+    fn influencer(erp_id: i64, email: &str) -> String {
+        format!(
+            r#"{{"erp_id":{erp_id},"name":"Ana","handle":"@ana","email":"{email}","phone":null,
+            "platform":"instagram","followers":10,"document":"529.982.247-25","city":"São Paulo",
+            "state":"SP","status":"active","source_updated_at":"2026-01-01T00:00:00Z"}}"#
+        )
+    }
+
+    #[test]
+    fn a_batch_of_valid_records_is_taken_whole_with_every_index_in_order() {
+        let records: Vec<String> = (1..=150).map(|id| influencer(id, "a@b.example")).collect();
+        let body = format!(r#"{{"records":[{}]}}"#, records.join(","));
+        let intake = take_in(body.as_bytes(), &run(), 1).unwrap();
+        assert_eq!(
+            (intake.receipt.records, intake.receipt.accepted),
+            (150, 150)
+        );
+        assert!(intake.rejections.is_empty());
+        let indices: Vec<i32> = intake.jobs.iter().flat_map(|j| j.indices.clone()).collect();
+        assert_eq!(indices, (0..150).collect::<Vec<i32>>());
+        assert_eq!(intake.jobs.len(), 2);
+    }
+
+    #[test]
+    fn a_batch_with_refused_records_lists_each_with_its_index_and_the_text_it_was_sent_as() {
+        let invalid = influencer(2, "not an address");
+        let misshapen = r#"{ "erp_id" : 3, "followers" : "many" }"#;
+        let body = format!(
+            r#"{{"records":[{},{invalid},{misshapen},{}]}}"#,
+            influencer(1, "a@b.example"),
+            influencer(4, "c@d.example")
+        );
+        let intake = take_in(body.as_bytes(), &run(), 1).unwrap();
+        assert_eq!((intake.receipt.accepted, intake.receipt.rejected), (2, 2));
+        let refused: Vec<(i32, Option<i64>, &str)> = intake
+            .rejections
+            .iter()
+            .map(|r| (r.record_index, r.erp_id, r.payload.as_str()))
+            .collect();
+        assert_eq!(
+            refused,
+            [(1, Some(2), invalid.as_str()), (2, Some(3), misshapen)]
+        );
+        assert_eq!(intake.jobs[0].indices, [0, 3]);
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_batch_is_refused_as_a_whole() {
+        assert!(take_in(br#"{"rows":[]}"#, &run(), 1).is_err());
+        assert!(take_in(b"[", &run(), 1).is_err());
+    }
 }

@@ -23,44 +23,54 @@ impl ErpId {
     }
 }
 
+/// `raw` without surrounding whitespace; the same allocation when there was none, as nearly
+/// always (a batch's text fields are most of the API's allocations).
+fn trimmed(raw: String) -> String {
+    if raw.trim().len() == raw.len() {
+        raw
+    } else {
+        raw.trim().to_owned()
+    }
+}
+
 /// Trimmed, non-empty text no longer than its MySQL column (counted in characters, as MySQL does).
-pub fn bounded_text(raw: &str, max_chars: usize) -> Result<String, String> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
+pub fn bounded_text(raw: String, max_chars: usize) -> Result<String, String> {
+    let text = trimmed(raw);
+    if text.is_empty() {
         return Err("must not be empty".into());
     }
-    let length = trimmed.chars().count();
+    let length = text.chars().count();
     if length > max_chars {
         return Err(format!(
             "is {length} characters long; at most {max_chars} fit"
         ));
     }
-    Ok(trimmed.to_owned())
+    Ok(text)
 }
 
-pub fn email(raw: &str) -> Result<String, String> {
-    let trimmed = raw.trim();
-    if trimmed.chars().count() > 254 {
+pub fn email(raw: String) -> Result<String, String> {
+    let address = trimmed(raw);
+    if address.chars().count() > 254 {
         return Err("is longer than 254 characters".into());
     }
-    if crate::email::is_valid(trimmed) {
-        Ok(trimmed.to_owned())
+    if crate::email::is_valid(&address) {
+        Ok(address)
     } else {
-        Err(format!("{trimmed:?} is not a valid e-mail address"))
+        Err(format!("{address:?} is not a valid e-mail address"))
     }
 }
 
 /// Digits with the usual separators and an optional leading `+`; 8 to 15 digits (E.164 allows 15).
-pub fn phone(raw: &str) -> Result<String, String> {
-    let trimmed = raw.trim();
-    let allowed = trimmed.char_indices().all(|(i, c)| {
+pub fn phone(raw: String) -> Result<String, String> {
+    let number = trimmed(raw);
+    let allowed = number.char_indices().all(|(i, c)| {
         c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')') || (c == '+' && i == 0)
     });
-    let digits = trimmed.chars().filter(char::is_ascii_digit).count();
-    if allowed && (8..=15).contains(&digits) && trimmed.len() <= 32 {
-        Ok(trimmed.to_owned())
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    if allowed && (8..=15).contains(&digits) && number.len() <= 32 {
+        Ok(number)
     } else {
-        Err(format!("{trimmed:?} is not a phone number (8 to 15 digits, optional +, spaces, dashes, parentheses)"))
+        Err(format!("{number:?} is not a phone number (8 to 15 digits, optional +, spaces, dashes, parentheses)"))
     }
 }
 
@@ -187,10 +197,12 @@ macro_rules! word_enum {
             pub const ALL: &'static [&'static str] = &[$($word),+];
 
             pub fn parse(raw: &str) -> Result<Self, String> {
-                match raw.trim().to_ascii_lowercase().as_str() {
-                    $($word => Ok(Self::$variant),)+
-                    _ => Err(format!("{raw:?} is not a {}; expected one of: {}", $what, Self::ALL.join(", "))),
-                }
+                // Compared without case rather than lower-cased first: no `String` per record.
+                let word = raw.trim();
+                $(if word.eq_ignore_ascii_case($word) {
+                    return Ok(Self::$variant);
+                })+
+                Err(format!("{raw:?} is not a {}; expected one of: {}", $what, Self::ALL.join(", ")))
             }
 
             pub fn as_str(self) -> &'static str {
@@ -240,11 +252,11 @@ mod tests {
 
     #[test]
     fn text_longer_than_its_column_is_refused_with_its_length() {
-        assert!(bounded_text(&"á".repeat(201), 200)
+        assert!(bounded_text("á".repeat(201), 200)
             .unwrap_err()
             .contains("201"));
-        assert_eq!(bounded_text("  Ana  ", 10).unwrap(), "Ana");
-        assert!(bounded_text("   ", 10).is_err());
+        assert_eq!(bounded_text("  Ana  ".into(), 10).unwrap(), "Ana");
+        assert!(bounded_text("   ".into(), 10).is_err());
     }
 
     #[test]
@@ -252,8 +264,8 @@ mod tests {
         assert_eq!(uf("sp").unwrap(), "SP");
         assert!(uf("XX").is_err());
         assert!(currency("BRL").is_ok() && currency("XYZ").is_err());
-        assert!(email("ana@example.com.br").is_ok() && email("ana@").is_err());
-        assert!(phone("+55 (11) 91234-5678").is_ok() && phone("12ab").is_err());
+        assert!(email("ana@example.com.br".into()).is_ok() && email("ana@".into()).is_err());
+        assert!(phone("+55 (11) 91234-5678".into()).is_ok() && phone("12ab".into()).is_err());
     }
 
     #[test]

@@ -234,7 +234,7 @@ macro_rules! serde_via_wire {
     ($record:ty) => {
         impl serde::Serialize for $record {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                $crate::row::AsRow(&$crate::record::Record::to_wire(self)).serialize(serializer)
+                $crate::row::AsRow(self).serialize(serializer)
             }
         }
 

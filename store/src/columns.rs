@@ -6,9 +6,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sqlx::mysql::MySqlRow;
-use sqlx::query_builder::Separated;
-use sqlx::{MySql, Row};
+use sqlx::mysql::{MySqlArguments, MySqlRow};
+use sqlx::{Arguments, Encode, MySql, Row, Type};
 
 use records::fields::format_timestamp;
 use records::record::{field_names, KEY_FIELD, TIMESTAMP_FIELD};
@@ -60,22 +59,31 @@ pub fn nanos(t: DateTime<Utc>) -> i64 {
     t.timestamp_nanos_opt().unwrap_or(i64::MAX)
 }
 
+/// Adds one value to a statement's arguments; a value that does not encode is a bug, reported as
+/// sqlx reports one.
+pub fn add<'q, T>(arguments: &mut MySqlArguments, value: T) -> Result<(), sqlx::Error>
+where
+    T: 'q + Encode<'q, MySql> + Type<MySql>,
+{
+    arguments.add(value).map_err(sqlx::Error::Encode)
+}
+
 /// Binds the record's fields, in [`field_names`] order.
-pub fn bind_fields<'args, R: Record>(
-    row: &mut Separated<'_, 'args, MySql, &str>,
-    record: &'args R,
-) {
-    row.push_bind(record.erp_id().get());
+pub fn bind_fields<'q, R: Record>(
+    arguments: &mut MySqlArguments,
+    record: &'q R,
+) -> Result<(), sqlx::Error> {
+    add(arguments, record.erp_id().get())?;
     for column in R::COLUMNS {
         match column.value(record) {
-            ColumnValue::Integer(v) => row.push_bind(v),
-            ColumnValue::Text(v) => row.push_bind(v),
-            ColumnValue::OptionalText(v) => row.push_bind(v),
-            ColumnValue::Decimal(v) => row.push_bind(v),
-            ColumnValue::Date(v) => row.push_bind(v),
-        };
+            ColumnValue::Integer(v) => add(arguments, v)?,
+            ColumnValue::Text(v) => add(arguments, v)?,
+            ColumnValue::OptionalText(v) => add(arguments, v)?,
+            ColumnValue::Decimal(v) => add(arguments, v)?,
+            ColumnValue::Date(v) => add(arguments, v)?,
+        }
     }
-    row.push_bind(record.source_updated_at().naive_utc());
+    add(arguments, record.source_updated_at().naive_utc())
 }
 
 /// `SELECT` of every field of `R`'s table, in wire order, each in the type its kind reads back as.

@@ -9,11 +9,15 @@
 //! `first_run_id` is set when it is inserted, and its `changed_run_id` whenever a record moves its
 //! `source_updated_ns` forward (see `lifecycle::count_changes`).
 
-use sqlx::{MySql, MySqlConnection, QueryBuilder};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use sqlx::mysql::MySqlArguments;
+use sqlx::{Arguments, MySqlConnection};
 
 use records::{Record, Records, RecordsVisitor, RunMode};
 
-use crate::columns::{bind_fields, nanos, stored_columns, value_columns};
+use crate::columns::{add, bind_fields, nanos, stored_columns, value_columns};
 
 /// The run a write belongs to: every row it inserts or moves forward is marked with it, and a full
 /// run also stamps every row it sees, changed or not, so that its sweep knows what it saw.
@@ -29,25 +33,67 @@ impl RunStamp {
     }
 }
 
-fn push_update_clause<R: Record>(builder: &mut QueryBuilder<'_, MySql>) {
-    builder.push(" ON DUPLICATE KEY UPDATE ");
+/// The text of the upsert of `rows` records of `R`, built once per table and row count and kept:
+/// a job's statement is the same text every time, and building it (about 2,000 placeholders)
+/// cost as much as binding its values. At most [`records::job::RECORDS_PER_JOB`] texts per
+/// table, a few hundred kilobytes in all.
+fn upsert_sql<R: Record>(rows: usize) -> Arc<str> {
+    static TEXTS: OnceLock<Mutex<HashMap<(&'static str, usize), Arc<str>>>> = OnceLock::new();
+    let table = R::ENTITY.table();
+    let mut texts = TEXTS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    texts
+        .entry((table, rows))
+        .or_insert_with(|| write_upsert_sql::<R>(rows).into())
+        .clone()
+}
+
+fn write_upsert_sql<R: Record>(rows: usize) -> String {
+    let columns = stored_columns::<R>();
+    let placeholders = format!("({})", vec!["?"; columns.len()].join(", "));
+    let mut sql = format!(
+        "INSERT INTO {} ({}) VALUES {}",
+        R::ENTITY.table(),
+        columns.join(", "),
+        vec![placeholders.as_str(); rows].join(", ")
+    );
+    sql.push_str(" ON DUPLICATE KEY UPDATE ");
     for column in value_columns::<R>() {
-        builder.push(format!(
+        sql.push_str(&format!(
             "{column} = IF(VALUES(source_updated_ns) >= source_updated_ns, VALUES({column}), {column}), "
         ));
     }
     // "Changed" means the ERP's timestamp moved forward; a record sent again is not a change.
-    builder.push(
+    sql.push_str(
         "changed_run_id = IF(VALUES(source_updated_ns) > source_updated_ns, \
          VALUES(changed_run_id), changed_run_id), ",
     );
     // The "seen by" stamp only ever moves to a later run: a late job of an earlier (aborted or
     // failed) run must not take the stamp away from the run being swept.
-    builder.push(
+    sql.push_str(
         "last_full_run_id = NULLIF(GREATEST(COALESCE(VALUES(last_full_run_id), 0), \
          COALESCE(last_full_run_id, 0)), 0), \
          source_updated_ns = GREATEST(VALUES(source_updated_ns), source_updated_ns)",
     );
+    sql
+}
+
+/// Every value of the upsert of `rows`, in [`stored_columns`] order, row after row.
+fn upsert_arguments<R: Record>(rows: &[R], stamp: RunStamp) -> Result<MySqlArguments, sqlx::Error> {
+    let per_row = stored_columns::<R>().len();
+    let mut arguments = MySqlArguments::default();
+    // Sized up front: grown by doubling, the buffer of a job's values was copied again and again.
+    arguments.reserve(rows.len() * per_row, rows.len() * per_row * 24);
+    for record in rows {
+        bind_fields(&mut arguments, record)?;
+        add(&mut arguments, nanos(record.source_updated_at()))?;
+        add(&mut arguments, stamp.full_run())?;
+        add(&mut arguments, stamp.run_id)?;
+        add(&mut arguments, stamp.run_id)?;
+    }
+    Ok(arguments)
 }
 
 /// Upserts `rows` into their table in one statement.
@@ -56,31 +102,13 @@ pub async fn upsert<R: Record>(
     rows: &[R],
     stamp: RunStamp,
 ) -> Result<u64, sqlx::Error> {
-    match build_upsert(rows, stamp) {
-        Some(mut builder) => Ok(builder.build().execute(&mut *conn).await?.rows_affected()),
-        None => Ok(0),
-    }
-}
-
-/// The upsert statement of `rows` with every value bound; `None` when there are none.
-fn build_upsert<R: Record>(rows: &[R], stamp: RunStamp) -> Option<QueryBuilder<'_, MySql>> {
     if rows.is_empty() {
-        return None;
+        return Ok(0);
     }
-    let mut builder = QueryBuilder::<MySql>::new(format!(
-        "INSERT INTO {} ({}) ",
-        R::ENTITY.table(),
-        stored_columns::<R>().join(", ")
-    ));
-    builder.push_values(rows, |mut row, record| {
-        bind_fields(&mut row, record);
-        row.push_bind(nanos(record.source_updated_at()))
-            .push_bind(stamp.full_run())
-            .push_bind(stamp.run_id)
-            .push_bind(stamp.run_id);
-    });
-    push_update_clause::<R>(&mut builder);
-    Some(builder)
+    let sql = upsert_sql::<R>(rows.len());
+    let arguments = upsert_arguments(rows, stamp)?;
+    let done = sqlx::query_with(&sql, arguments).execute(conn).await?;
+    Ok(done.rows_affected())
 }
 
 /// Upserts the records of a job, whatever their entity.
@@ -89,15 +117,24 @@ pub async fn upsert_records(
     records: &Records,
     stamp: RunStamp,
 ) -> Result<u64, sqlx::Error> {
-    struct Build(RunStamp);
-    impl<'r> RecordsVisitor<'r> for Build {
-        type Output = Option<QueryBuilder<'r, MySql>>;
-        fn visit<R: Record>(self, records: &'r [R]) -> Self::Output {
-            build_upsert(records, self.0)
+    struct Statement(RunStamp);
+    impl RecordsVisitor<'_> for Statement {
+        type Output = Result<Option<(Arc<str>, MySqlArguments)>, sqlx::Error>;
+        fn visit<R: Record>(self, records: &[R]) -> Self::Output {
+            if records.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some((
+                upsert_sql::<R>(records.len()),
+                upsert_arguments(records, self.0)?,
+            )))
         }
     }
-    match records.dispatch(Build(stamp)) {
-        Some(mut builder) => Ok(builder.build().execute(&mut *conn).await?.rows_affected()),
+    match records.dispatch(Statement(stamp))? {
+        Some((sql, arguments)) => Ok(sqlx::query_with(&sql, arguments)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()),
         None => Ok(0),
     }
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use futures::stream;
 use sha2::{Digest, Sha256};
 
+use queue::ApplyBatch;
 use records::api::{BatchReceipt, ErrorBody, ErrorCode};
 use records::RunStatus;
 use store::batches::{file_pending_batch, find_batch, mark_batch_enqueued, StoredBatch};
@@ -104,13 +105,13 @@ pub async fn put_batch(
     } else {
         check_accepting(&run, seq)?;
     }
-    let intake = take_in(&body, &run, seq)?;
+    let mut intake = take_in(&body, &run, seq)?;
     let response =
         serde_json::to_string(&intake.receipt).map_err(|e| ApiError::Internal(e.into()))?;
     if stored.is_none() {
         file(&app, &run, seq, &body_sha256, &intake, &response).await?;
     }
-    enqueue(&app, &intake).await?;
+    enqueue(&app, std::mem::take(&mut intake.jobs)).await?;
     if mark_batch_enqueued(&app.pool, run_id, seq).await? {
         let receipt = &intake.receipt;
         BatchReceived {
@@ -173,18 +174,17 @@ async fn file(
     Ok(())
 }
 
-/// Pushes every job of the batch in one pipelined write, each with its idempotency key.
-async fn enqueue(app: &AppState, intake: &Intake) -> Result<(), ApiError> {
-    if intake.jobs.is_empty() {
+/// Pushes every job of the batch in one pipelined write, each with its idempotency key. The jobs
+/// are moved into their tasks, not copied: they hold every record of the batch.
+async fn enqueue(app: &AppState, jobs: Vec<ApplyBatch>) -> Result<(), ApiError> {
+    if jobs.is_empty() {
         return Ok(());
     }
-    let tasks: Vec<_> = intake
-        .jobs
-        .iter()
+    let tasks: Vec<_> = jobs
+        .into_iter()
         .map(|job| {
-            TaskBuilder::new(job.clone())
-                .idempotency_key(job.key())
-                .build()
+            let key = job.key();
+            TaskBuilder::new(job).idempotency_key(key).build()
         })
         .collect();
     let mut storage = app.applies.clone();

@@ -47,10 +47,10 @@ impl Campaign {
             .and_then(|v| p.check("erp_id", ErpId::parse(v)));
         let name = p
             .required("name", wire.name)
-            .and_then(|v| p.check("name", fields::bounded_text(&v, 200)));
+            .and_then(|v| p.check("name", fields::bounded_text(v, 200)));
         let brand = p
             .required("brand", wire.brand)
-            .and_then(|v| p.check("brand", fields::bounded_text(&v, 100)));
+            .and_then(|v| p.check("brand", fields::bounded_text(v, 100)));
         let starts_on = p
             .required("starts_on", wire.starts_on)
             .and_then(|v| p.check("starts_on", fields::date(&v)));

@@ -50,7 +50,7 @@ impl Contract {
             .and_then(|v| p.check("influencer_erp_id", ErpId::parse(v)));
         let campaign = p
             .required("campaign", wire.campaign)
-            .and_then(|v| p.check("campaign", fields::bounded_text(&v, 200)));
+            .and_then(|v| p.check("campaign", fields::bounded_text(v, 200)));
         let amount = p
             .required("amount", wire.amount)
             .and_then(|v| p.check("amount", fields::amount(&v)));

@@ -56,19 +56,19 @@ impl Influencer {
             .and_then(|v| p.check("erp_id", ErpId::parse(v)));
         let name = p
             .required("name", wire.name)
-            .and_then(|v| p.check("name", fields::bounded_text(&v, 200)));
+            .and_then(|v| p.check("name", fields::bounded_text(v, 200)));
         let handle = p
             .required("handle", wire.handle)
-            .and_then(|v| p.check("handle", fields::bounded_text(&v, 100)));
+            .and_then(|v| p.check("handle", fields::bounded_text(v, 100)));
         // An empty optional field means "none", as ERPs often store '' for missing values.
         let email = wire
             .email
             .filter(|v| !v.trim().is_empty())
-            .and_then(|v| p.check("email", fields::email(&v)));
+            .and_then(|v| p.check("email", fields::email(v)));
         let phone = wire
             .phone
             .filter(|v| !v.trim().is_empty())
-            .and_then(|v| p.check("phone", fields::phone(&v)));
+            .and_then(|v| p.check("phone", fields::phone(v)));
         let platform = p
             .required("platform", wire.platform)
             .and_then(|v| p.check("platform", Platform::parse(&v)));
@@ -83,7 +83,7 @@ impl Influencer {
             .and_then(|v| p.check("document", Document::parse(&v)));
         let city = p
             .required("city", wire.city)
-            .and_then(|v| p.check("city", fields::bounded_text(&v, 100)));
+            .and_then(|v| p.check("city", fields::bounded_text(v, 100)));
         let state = p
             .required("state", wire.state)
             .and_then(|v| p.check("state", fields::uf(&v)));
