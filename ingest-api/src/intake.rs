@@ -108,13 +108,13 @@ fn parse_all<T>(
 /// text, then each record again. A batch with a record this one cannot take (wrong shape, or a
 /// rule broken) is read again the careful way, which explains every refusal and keeps each
 /// refused record's text as it was sent.
-fn parse_every_record<R: Record>(body: &[u8]) -> Option<Vec<(i32, R)>> {
+fn parse_every_record<R: Record>(body: &str) -> Option<Vec<(i32, R)>> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Wires<W> {
         records: Vec<W>,
     }
-    let wires: Wires<R::Wire> = serde_json::from_slice(body).ok()?;
+    let wires: Wires<R::Wire> = serde_json::from_str(body).ok()?;
     (0_i32..)
         .zip(wires.records)
         .map(|(index, wire)| R::parse(wire).ok().map(|record| (index, record)))
@@ -123,7 +123,7 @@ fn parse_every_record<R: Record>(body: &[u8]) -> Option<Vec<(i32, R)>> {
 
 /// Parses every record of a batch as the run's entity and cuts the accepted ones into jobs.
 struct ParseBatch<'a> {
-    body: &'a [u8],
+    body: &'a str,
     run: &'a RunHead,
     seq: i64,
 }
@@ -140,7 +140,7 @@ impl EntityVisitor for ParseBatch<'_> {
             let jobs = into_jobs(self.run, self.seq, accepted, R::into_records);
             return Ok((total, jobs, Vec::new()));
         }
-        let batch: BatchBody<'_> = serde_json::from_slice(self.body).map_err(|e| {
+        let batch: BatchBody<'_> = serde_json::from_str(self.body).map_err(|e| {
             ApiError::BadRequest(format!("the body must be {{\"records\": [ … ]}}: {e}"))
         })?;
         let (accepted, rejections) = parse_all(&batch.records, parse_raw::<R>);
@@ -152,6 +152,9 @@ impl EntityVisitor for ParseBatch<'_> {
 /// Parses a batch body for a run: every record is validated on its own, so one bad record never
 /// stops the others.
 pub fn take_in(body: &[u8], run: &RunHead, seq: i64) -> Result<Intake, ApiError> {
+    // Checked once here, so that reading each string of each record need not check it again.
+    let body = std::str::from_utf8(body)
+        .map_err(|e| ApiError::BadRequest(format!("the body must be UTF-8 JSON: {e}")))?;
     let (total, jobs, rejections) = run.entity.dispatch(ParseBatch { body, run, seq })?;
     let errors = rejections
         .iter()
@@ -246,5 +249,6 @@ mod tests {
     fn a_body_that_is_not_a_batch_is_refused_as_a_whole() {
         assert!(take_in(br#"{"rows":[]}"#, &run(), 1).is_err());
         assert!(take_in(b"[", &run(), 1).is_err());
+        assert!(take_in(b"{\"records\":[\"\xff\"]}", &run(), 1).is_err());
     }
 }

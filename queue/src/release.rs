@@ -10,7 +10,7 @@
 use std::sync::LazyLock;
 
 use apalis_redis::{Config, ConnectionManager, RedisError};
-use redis::{AsyncCommands, Script};
+use redis::{AsyncCommands, ScanOptions, Script};
 
 /// The same steps as apalis-redis's `release_leases.lua`, for every job in the set.
 static RELEASE_STRANDED: LazyLock<Script> = LazyLock::new(|| {
@@ -60,7 +60,12 @@ pub async fn release_all_stranded(
 ) -> Result<usize, RedisError> {
     let prefix = format!("{}:", config.inflight_jobs_set());
     let sets: Vec<String> = {
-        let mut keys = conn.scan_match::<_, String>(format!("{prefix}*")).await?;
+        // SCAN walks the whole keyspace, every job's keys included: a thousand keys a call
+        // rather than Redis's ten makes the walk a few calls instead of thousands.
+        let options = ScanOptions::default()
+            .with_pattern(format!("{prefix}*"))
+            .with_count(1000);
+        let mut keys = conn.scan_options::<String>(options).await?;
         let mut sets = Vec::new();
         while let Some(key) = keys.next_item().await {
             sets.push(key?);

@@ -61,7 +61,7 @@ pub fn nanos(t: DateTime<Utc>) -> i64 {
 
 /// Adds one value to a statement's arguments; a value that does not encode is a bug, reported as
 /// sqlx reports one.
-pub fn add<'q, T>(arguments: &mut MySqlArguments, value: T) -> Result<(), sqlx::Error>
+pub fn bind_value<'q, T>(arguments: &mut MySqlArguments, value: T) -> Result<(), sqlx::Error>
 where
     T: 'q + Encode<'q, MySql> + Type<MySql>,
 {
@@ -73,17 +73,17 @@ pub fn bind_fields<'q, R: Record>(
     arguments: &mut MySqlArguments,
     record: &'q R,
 ) -> Result<(), sqlx::Error> {
-    add(arguments, record.erp_id().get())?;
+    bind_value(arguments, record.erp_id().get())?;
     for column in R::COLUMNS {
         match column.value(record) {
-            ColumnValue::Integer(v) => add(arguments, v)?,
-            ColumnValue::Text(v) => add(arguments, v)?,
-            ColumnValue::OptionalText(v) => add(arguments, v)?,
-            ColumnValue::Decimal(v) => add(arguments, v)?,
-            ColumnValue::Date(v) => add(arguments, v)?,
+            ColumnValue::Integer(v) => bind_value(arguments, v)?,
+            ColumnValue::Text(v) => bind_value(arguments, v)?,
+            ColumnValue::OptionalText(v) => bind_value(arguments, v)?,
+            ColumnValue::Decimal(v) => bind_value(arguments, v)?,
+            ColumnValue::Date(v) => bind_value(arguments, v)?,
         }
     }
-    add(arguments, record.source_updated_at().naive_utc())
+    bind_value(arguments, record.source_updated_at().naive_utc())
 }
 
 /// `SELECT` of every field of `R`'s table, in wire order, each in the type its kind reads back as.

@@ -17,7 +17,7 @@ use sqlx::{Arguments, MySqlConnection};
 
 use records::{Record, Records, RecordsVisitor, RunMode};
 
-use crate::columns::{add, bind_fields, nanos, stored_columns, value_columns};
+use crate::columns::{bind_fields, bind_value, nanos, stored_columns, value_columns};
 
 /// The run a write belongs to: every row it inserts or moves forward is marked with it, and a full
 /// run also stamps every row it sees, changed or not, so that its sweep knows what it saw.
@@ -88,10 +88,10 @@ fn upsert_arguments<R: Record>(rows: &[R], stamp: RunStamp) -> Result<MySqlArgum
     arguments.reserve(rows.len() * per_row, rows.len() * per_row * 24);
     for record in rows {
         bind_fields(&mut arguments, record)?;
-        add(&mut arguments, nanos(record.source_updated_at()))?;
-        add(&mut arguments, stamp.full_run())?;
-        add(&mut arguments, stamp.run_id)?;
-        add(&mut arguments, stamp.run_id)?;
+        bind_value(&mut arguments, nanos(record.source_updated_at()))?;
+        bind_value(&mut arguments, stamp.full_run())?;
+        bind_value(&mut arguments, stamp.run_id)?;
+        bind_value(&mut arguments, stamp.run_id)?;
     }
     Ok(arguments)
 }
@@ -136,5 +136,41 @@ pub async fn upsert_records(
             .await?
             .rows_affected()),
         None => Ok(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use records::{Contract, Influencer};
+
+    use super::upsert_sql;
+    use crate::columns::stored_columns;
+
+    fn placeholders(sql: &str) -> usize {
+        sql.matches('?').count()
+    }
+
+    #[test]
+    fn the_upsert_of_n_rows_has_one_placeholder_per_value_and_its_text_is_built_once() {
+        for rows in [1, 37, 100] {
+            let sql = upsert_sql::<Influencer>(rows);
+            assert_eq!(
+                placeholders(&sql),
+                rows * stored_columns::<Influencer>().len()
+            );
+            assert!(sql.starts_with("INSERT INTO influencers ("), "{sql}");
+            assert!(Arc::ptr_eq(&sql, &upsert_sql::<Influencer>(rows)));
+        }
+        let contracts = upsert_sql::<Contract>(37);
+        assert!(
+            contracts.starts_with("INSERT INTO contracts ("),
+            "{contracts}"
+        );
+        assert_eq!(
+            placeholders(&contracts),
+            37 * stored_columns::<Contract>().len()
+        );
     }
 }
