@@ -69,9 +69,9 @@ where
 }
 
 /// Binds the record's fields, in [`field_names`] order.
-pub fn bind_fields<'q, R: Record>(
+pub fn bind_fields<R: Record>(
     arguments: &mut MySqlArguments,
-    record: &'q R,
+    record: &R,
 ) -> Result<(), sqlx::Error> {
     bind_value(arguments, record.erp_id().get())?;
     for column in R::COLUMNS {

@@ -10,6 +10,7 @@
 //! `source_updated_ns` forward (see `lifecycle::count_changes`).
 
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use sqlx::mysql::MySqlArguments;
@@ -34,11 +35,13 @@ impl RunStamp {
 }
 
 /// The text of the upsert of `rows` records of `R`, built once per table and row count and kept:
-/// a job's statement is the same text every time, and building it (about 2,000 placeholders)
-/// cost as much as binding its values. At most [`records::job::RECORDS_PER_JOB`] texts per
-/// table, a few hundred kilobytes in all.
+/// a job's statement is the same text every time, and it was built again for every job (about
+/// 2,000 placeholders, each written with `format!` machinery). At most
+/// [`records::job::RECORDS_PER_JOB`] texts per table, a few hundred kilobytes in all.
 fn upsert_sql<R: Record>(rows: usize) -> Arc<str> {
-    static TEXTS: OnceLock<Mutex<HashMap<(&'static str, usize), Arc<str>>>> = OnceLock::new();
+    /// Texts by table and row count.
+    type Texts = HashMap<(&'static str, usize), Arc<str>>;
+    static TEXTS: OnceLock<Mutex<Texts>> = OnceLock::new();
     let table = R::ENTITY.table();
     let mut texts = TEXTS
         .get_or_init(Mutex::default)
@@ -61,9 +64,10 @@ fn write_upsert_sql<R: Record>(rows: usize) -> String {
     );
     sql.push_str(" ON DUPLICATE KEY UPDATE ");
     for column in value_columns::<R>() {
-        sql.push_str(&format!(
+        let _ = write!(
+            sql,
             "{column} = IF(VALUES(source_updated_ns) >= source_updated_ns, VALUES({column}), {column}), "
-        ));
+        );
     }
     // "Changed" means the ERP's timestamp moved forward; a record sent again is not a change.
     sql.push_str(
@@ -96,19 +100,38 @@ fn upsert_arguments<R: Record>(rows: &[R], stamp: RunStamp) -> Result<MySqlArgum
     Ok(arguments)
 }
 
+/// A statement's text and values.
+type Statement = (Arc<str>, MySqlArguments);
+
+/// The upsert of `rows`; `None` when there are none.
+fn statement<R: Record>(rows: &[R], stamp: RunStamp) -> Result<Option<Statement>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some((
+        upsert_sql::<R>(rows.len()),
+        upsert_arguments(rows, stamp)?,
+    )))
+}
+
+async fn execute(
+    conn: &mut MySqlConnection,
+    statement: Option<Statement>,
+) -> Result<u64, sqlx::Error> {
+    let Some((sql, arguments)) = statement else {
+        return Ok(0);
+    };
+    let done = sqlx::query_with(&sql, arguments).execute(conn).await?;
+    Ok(done.rows_affected())
+}
+
 /// Upserts `rows` into their table in one statement.
 pub async fn upsert<R: Record>(
     conn: &mut MySqlConnection,
     rows: &[R],
     stamp: RunStamp,
 ) -> Result<u64, sqlx::Error> {
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let sql = upsert_sql::<R>(rows.len());
-    let arguments = upsert_arguments(rows, stamp)?;
-    let done = sqlx::query_with(&sql, arguments).execute(conn).await?;
-    Ok(done.rows_affected())
+    execute(conn, statement(rows, stamp)?).await
 }
 
 /// Upserts the records of a job, whatever their entity.
@@ -117,26 +140,14 @@ pub async fn upsert_records(
     records: &Records,
     stamp: RunStamp,
 ) -> Result<u64, sqlx::Error> {
-    struct Statement(RunStamp);
-    impl RecordsVisitor<'_> for Statement {
-        type Output = Result<Option<(Arc<str>, MySqlArguments)>, sqlx::Error>;
+    struct Upsert(RunStamp);
+    impl RecordsVisitor<'_> for Upsert {
+        type Output = Result<Option<Statement>, sqlx::Error>;
         fn visit<R: Record>(self, records: &[R]) -> Self::Output {
-            if records.is_empty() {
-                return Ok(None);
-            }
-            Ok(Some((
-                upsert_sql::<R>(records.len()),
-                upsert_arguments(records, self.0)?,
-            )))
+            statement(records, self.0)
         }
     }
-    match records.dispatch(Statement(stamp))? {
-        Some((sql, arguments)) => Ok(sqlx::query_with(&sql, arguments)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()),
-        None => Ok(0),
-    }
+    execute(conn, records.dispatch(Upsert(stamp))?).await
 }
 
 #[cfg(test)]
