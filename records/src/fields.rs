@@ -23,8 +23,8 @@ impl ErpId {
     }
 }
 
-/// `raw` without surrounding whitespace; the same allocation when there was none, as nearly
-/// always (a batch's text fields are most of the API's allocations).
+/// `raw` without surrounding whitespace, in the same allocation when there was none (nearly
+/// always): otherwise every text field of every record would be copied once more.
 fn trimmed(raw: String) -> String {
     if raw.trim().len() == raw.len() {
         raw
