@@ -11,9 +11,29 @@ use common::{job, redis_url, OwnNamespace};
 use queue::inspect::inspect;
 use queue::{
     apply_batch_storage, connect_redis, release_all_stranded, release_stranded, ApplyBatch,
+    ApplyBatchStorage,
 };
 
 async fn done(_job: ApplyBatch) {}
+
+/// A queue of the test's own, removed when the namespace drops, with jobs 1 to `jobs` pushed.
+async fn queue_of(
+    jobs: i64,
+) -> (
+    OwnNamespace,
+    redis::aio::ConnectionManager,
+    ApplyBatchStorage,
+    apalis_redis::Config,
+) {
+    let namespace = OwnNamespace::new("release");
+    let conn = connect_redis(&redis_url()).await.unwrap();
+    let mut storage = apply_batch_storage(conn.clone(), &namespace.0);
+    for seq in 1..=jobs {
+        storage.push(job(seq)).await.unwrap();
+    }
+    let config = storage.get_config().clone();
+    (namespace, conn, storage, config)
+}
 
 /// Moves every pushed job into the in-flight sets of `holders`, in turn, as fetches would, and
 /// returns the ids each holds.
@@ -47,13 +67,7 @@ async fn hand_out(
 
 #[tokio::test]
 async fn the_periodic_look_puts_back_only_the_jobs_of_workers_no_longer_registered() {
-    let namespace = OwnNamespace::new("release");
-    let mut conn = connect_redis(&redis_url()).await.unwrap();
-    let mut storage = apply_batch_storage(conn.clone(), &namespace.0);
-    let config = storage.get_config().clone();
-    for seq in 1..=4 {
-        storage.push(job(seq)).await.unwrap();
-    }
+    let (_namespace, mut conn, _storage, config) = queue_of(4).await;
     let (gone, alive) = ("dis-apply-batch@h:1:0#1", "dis-apply-batch@h:2:0#1");
     let held = hand_out(&mut conn, &config, &[gone, alive]).await;
     // Registered, however long silent: apalis-redis gives its jobs back when it lapses.
@@ -89,13 +103,7 @@ async fn the_periodic_look_puts_back_only_the_jobs_of_workers_no_longer_register
 
 #[tokio::test]
 async fn jobs_stranded_in_a_stopped_workers_hands_go_back_to_the_queue_and_are_done() {
-    let namespace = OwnNamespace::new("release");
-    let mut conn = connect_redis(&redis_url()).await.unwrap();
-    let mut storage = apply_batch_storage(conn.clone(), &namespace.0);
-    let config = storage.get_config().clone();
-    for seq in 1..=3 {
-        storage.push(job(seq)).await.unwrap();
-    }
+    let (_namespace, mut conn, storage, config) = queue_of(3).await;
 
     // What a dropped fetch leaves: the jobs moved into the in-flight set of a worker that then
     // deregistered. No worker takes them, and the inspector sees them nowhere.
