@@ -87,6 +87,15 @@ const ACKNOWLEDGE_FINISHED_JOBS: bool = true;
 /// without one a queue drops no duplicate at all.
 const IDEMPOTENCY_TTL: Duration = Duration::from_hours(14 * 24);
 
+/// apalis-redis's task locks cost Redis a walk of the pending list per job, and buy nothing here.
+/// With them on (its default), each job a worker starts runs `acquire_leases.lua`, whose `LREM`
+/// of the job from the pending list scans the whole list (the fetch already took the job off it,
+/// so nothing is ever found), and each heartbeat renews the lease of every job held. The locks
+/// only write "Running" and `locked_at` into a job's metadata, which nothing here reads: what
+/// makes a job one worker's is its in-flight set, which the fetch fills either way, and what
+/// gives a dead worker's jobs back is its lapsed heartbeat, not a lease.
+const LOCK_TASKS: bool = false;
+
 /// The apply queue in `namespace`, to push to or read.
 pub fn apply_batch_storage(conn: ConnectionManager, namespace: &str) -> ApplyBatchStorage {
     RedisStorage::new(conn).with_config(apply_queue_config(namespace))
@@ -107,6 +116,7 @@ fn apply_queue_config(namespace: &str) -> Config {
         .missed_heartbeats(MISSED_HEARTBEATS)
         .batch_size(APPLY_FETCH_BATCH)
         .persist_results(ACKNOWLEDGE_FINISHED_JOBS)
+        .lock_tasks(LOCK_TASKS)
         .idempotency_ttl(Some(IDEMPOTENCY_TTL))
 }
 
@@ -124,6 +134,7 @@ pub fn sweep_run_storage(conn: ConnectionManager, namespace: &str) -> SweepRunSt
         .missed_heartbeats(MISSED_HEARTBEATS)
         .batch_size(1)
         .persist_results(ACKNOWLEDGE_FINISHED_JOBS)
+        .lock_tasks(LOCK_TASKS)
         .idempotency_ttl(Some(IDEMPOTENCY_TTL));
     RedisStorage::new(conn).with_config(config)
 }
@@ -208,4 +219,14 @@ pub async fn clear_namespace(redis_url: &str, namespace: &str) -> Result<(), Red
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply_queue_config;
+
+    #[test]
+    fn the_apply_queue_does_not_lock_tasks_since_each_lock_walks_the_whole_pending_list() {
+        assert!(!apply_queue_config("ns").lock_tasks);
+    }
 }
