@@ -155,7 +155,7 @@ async fn measure(env: &BenchEnv, args: &Args) -> anyhow::Result<Figures> {
         api_only_rps,
         sweep,
         extractor_peak_rss_mb,
-        scaling: scaling::WORKER_PROCESSES.into_iter().zip(scaling).collect(),
+        scaling,
         pinned: args.pin,
         smoke: args.smoke || cfg!(debug_assertions),
     })

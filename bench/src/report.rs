@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::cpu::CpuSeconds;
 use crate::pipeline::PipelineFigures;
 use crate::raw::RawFigures;
+use crate::scaling::ScalingRun;
 use crate::sweep::SweepFigures;
 
 pub struct Figures {
@@ -20,8 +21,8 @@ pub struct Figures {
     pub api_only_rps: f64,
     pub sweep: SweepFigures,
     pub extractor_peak_rss_mb: f64,
-    /// First-load records per second with 1, 2 and 4 worker processes on one queue.
-    pub scaling: Vec<(usize, f64)>,
+    /// First loads through 1, 2 and 4 worker processes on one queue (see [`crate::scaling`]).
+    pub scaling: Vec<ScalingRun>,
     /// `--pin`: MariaDB had a core of its own, which changes the targets.
     pub pinned: bool,
     /// A smoke run (`--smoke`, or a debug build): the harness ran, the figures mean nothing, so
@@ -116,18 +117,27 @@ impl Figures {
         let one = self
             .scaling
             .iter()
-            .find(|(n, _)| *n == 1)
-            .map_or(0.0, |(_, rps)| *rps);
+            .find(|run| run.processes == 1)
+            .map_or(0.0, |run| run.records_per_second);
         self.scaling
             .iter()
-            .map(|(processes, rps)| {
-                let target = if *processes == 2 {
+            .map(|run| {
+                let (processes, rps) = (run.processes, run.records_per_second);
+                let same_concurrency = run.concurrency_each == self.concurrency;
+                let target = if processes == 2 && same_concurrency {
                     self.target("≥ 1.00")
                 } else {
                     String::new()
                 };
+                let name = if same_concurrency {
+                    format!("first load, {processes} worker process(es) (records/s)")
+                } else {
+                    let each = run.concurrency_each;
+                    let all = self.concurrency;
+                    format!("  {processes} processes, {all} at once in all ({each} each)")
+                };
                 (
-                    format!("first load, {processes} worker process(es) (records/s)"),
+                    name,
                     format!("{rps:.0}"),
                     format!("{:.2} × 1 process{target}", rps / one.max(1e-9)),
                 )
@@ -241,11 +251,18 @@ impl Figures {
 
     pub fn json(&self) -> String {
         let (pipeline, raw) = (self.pipeline_cost(), self.raw_cost());
-        let scaling: serde_json::Map<String, serde_json::Value> = self
-            .scaling
-            .iter()
-            .map(|(n, rps)| (n.to_string(), json!(rps.round())))
-            .collect();
+        let series = |same_concurrency: bool| -> serde_json::Map<String, serde_json::Value> {
+            self.scaling
+                .iter()
+                .filter(|run| (run.concurrency_each == self.concurrency) == same_concurrency)
+                .map(|run| {
+                    (
+                        run.processes.to_string(),
+                        json!(run.records_per_second.round()),
+                    )
+                })
+                .collect()
+        };
         json!({
             "pinned": self.pinned,
             "front_us_per_record": round2(pipeline.front()),
@@ -253,7 +270,8 @@ impl Figures {
             "redis_us_per_record": round2(pipeline.redis),
             "mariadb_us_per_record": round2(pipeline.mariadb),
             "raw_mariadb_us_per_row": round2(raw.mariadb),
-            "workers_rps": scaling,
+            "workers_rps": series(true),
+            "workers_same_total_rps": series(false),
             "records": self.records,
             "concurrency": self.concurrency,
             "jobs_per_transaction": self.jobs_per_transaction,
