@@ -4,6 +4,7 @@ pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod events;
+pub mod fetch_on_wake;
 pub mod group;
 pub mod http;
 pub mod isolate;

@@ -22,6 +22,7 @@ use queue::{
 
 use crate::apply::dead_letter_undecodable;
 use crate::config::RetryConfig;
+use crate::fetch_on_wake::FetchOnWake;
 use crate::group::JobGroups;
 use crate::run_watch::watch_runs;
 use crate::settings::Settings;
@@ -68,8 +69,10 @@ fn apply_worker(
     liveness: Liveness,
 ) -> BoxFuture<'static, Result<(), WorkerError>> {
     let stranded = Stranded::of(&storage, &name);
+    // An idle worker still looks for new jobs at each heartbeat, as apalis-redis does.
+    let look_every = storage.get_config().heartbeat_interval;
     let worker = WorkerBuilder::new(name)
-        .backend(storage)
+        .backend(FetchOnWake::new(storage, look_every))
         .data(deps)
         .on_event(move |_, _| liveness.beat())
         .concurrency(concurrency)
