@@ -1,9 +1,9 @@
 //! A queue backend that fetches only when it asked to be polled, not whenever its worker is.
 //!
-//! apalis-core polls a worker's backend each time anything wakes the worker: a job's handler
-//! ending, its acknowledgement, an event. After a fetch that found nothing, apalis-redis's
-//! backend is ready to fetch again, so each of those polls is one more `fetch_next.lua` round
-//! trip to Redis: in one bench run, 30,209 fetches for about 10,000 jobs, 688 of them finding any.
+//! apalis-core polls a worker's backend whenever the worker's task is woken, whatever woke it.
+//! After a fetch that found nothing, apalis-redis's backend is ready to fetch again, so each of
+//! those polls is one more `fetch_next.lua` round trip to Redis: in one bench run, 30,209
+//! fetches for about 10,000 jobs, 688 of them finding any.
 //! This wrapper gives the backend a waker of its own and, once the backend has answered
 //! "nothing yet", polls it again only when that waker fired (the fetch's reply came, or apalis
 //! woke the worker for more work) or when `idle_every` has passed, which keeps an idle worker
