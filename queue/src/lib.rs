@@ -110,11 +110,17 @@ pub fn apply_payload_storage(conn: ConnectionManager, namespace: &str) -> ApplyP
 const APPLY_FETCH_BATCH: usize = 16;
 
 fn apply_queue_config(namespace: &str) -> Config {
+    queue_config(apply_queue_name(namespace), APPLY_FETCH_BATCH)
+}
+
+/// The settings both queues share (see the constants above), for the queue named `queue` whose
+/// fetches take up to `batch_size` jobs.
+fn queue_config(queue: String, batch_size: usize) -> Config {
     Config::default()
-        .queue(apply_queue_name(namespace))
+        .queue(queue)
         .heartbeat_interval(HEARTBEAT)
         .missed_heartbeats(MISSED_HEARTBEATS)
-        .batch_size(APPLY_FETCH_BATCH)
+        .batch_size(batch_size)
         .persist_results(ACKNOWLEDGE_FINISHED_JOBS)
         .lock_tasks(LOCK_TASKS)
         .idempotency_ttl(Some(IDEMPOTENCY_TTL))
@@ -128,15 +134,7 @@ pub fn sweep_queue_name(namespace: &str) -> String {
 
 /// The sweep queue in `namespace`.
 pub fn sweep_run_storage(conn: ConnectionManager, namespace: &str) -> SweepRunStorage {
-    let config = Config::default()
-        .queue(sweep_queue_name(namespace))
-        .heartbeat_interval(HEARTBEAT)
-        .missed_heartbeats(MISSED_HEARTBEATS)
-        .batch_size(1)
-        .persist_results(ACKNOWLEDGE_FINISHED_JOBS)
-        .lock_tasks(LOCK_TASKS)
-        .idempotency_ttl(Some(IDEMPOTENCY_TTL));
-    RedisStorage::new(conn).with_config(config)
+    RedisStorage::new(conn).with_config(queue_config(sweep_queue_name(namespace), 1))
 }
 
 /// The queue's key for the sweep of a run: one sweep job per run, and one more once an operator

@@ -25,6 +25,8 @@ use tokio::time::{Instant, Sleep};
 pub struct FetchOnWake<B> {
     backend: B,
     woken: Arc<Woken>,
+    /// `woken` as the waker the backend is polled with.
+    waker: Waker,
     /// The backend answered `Pending` and has not been woken since.
     waiting: bool,
     idle_every: Duration,
@@ -50,12 +52,14 @@ impl Wake for Woken {
 
 impl<B> FetchOnWake<B> {
     pub fn new(backend: B, idle_every: Duration) -> Self {
+        let woken = Arc::new(Woken {
+            asked: AtomicBool::new(false),
+            worker: AtomicWaker::new(),
+        });
         Self {
             backend,
-            woken: Arc::new(Woken {
-                asked: AtomicBool::new(false),
-                worker: AtomicWaker::new(),
-            }),
+            waker: Waker::from(woken.clone()),
+            woken,
             waiting: false,
             idle_every,
             idle: Box::pin(tokio::time::sleep(idle_every)),
@@ -86,10 +90,9 @@ impl<B: Backend> Backend for FetchOnWake<B> {
         if self.waiting && !asked && self.idle.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
-        let waker = Waker::from(self.woken.clone());
         let polled = self
             .backend
-            .poll_next(&mut Context::from_waker(&waker), worker);
+            .poll_next(&mut Context::from_waker(&self.waker), worker);
         self.waiting = polled.is_pending();
         if self.waiting {
             let next = Instant::now() + self.idle_every;
